@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkAnnotationKey,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkLabelValue,
+  checkQualifiedName,
+} from '../src/names.js';
+
+const valid = (check: (v: string) => string | undefined, value: string) => check(value) === undefined;
+
+describe('Kubernetes name rules', () => {
+  it.each([
+    ['downward', true],
+    ['gke-kubia-default-pool-32a2cac8-sgl7', true],
+    ['a.b.c', true],
+    ['0abc', true],
+    ['a'.repeat(253), true],
+    ['a'.repeat(254), false],
+    ['Bad', false],
+    ['-a', false],
+    ['a-', false],
+    ['a..b', false],
+    ['a_b', false],
+    ['', false],
+  ])('DNS-1123 subdomain %j -> %s', (value, ok) => {
+    expect(valid(checkDns1123Subdomain, value)).toBe(ok);
+  });
+
+  it.each([
+    ['default', true],
+    ['kube-system', true],
+    ['a'.repeat(63), true],
+    ['a'.repeat(64), false],
+    ['a.b', false],
+    ['UPPER', false],
+    ['', false],
+  ])('DNS-1123 label %j -> %s', (value, ok) => {
+    expect(valid(checkDns1123Label, value)).toBe(ok);
+  });
+
+  it.each([
+    ['app', true],
+    ['app.kubernetes.io/name', true],
+    ['A_b.c-D', true],
+    ['example.com/' + 'x'.repeat(63), true],
+    ['example.com/' + 'x'.repeat(64), false],
+    ['/name', false],
+    ['a/b/c', false],
+    ['Example.com/name', false],
+    ['_app', false],
+    ['app=', false],
+    ['', false],
+  ])('qualified name (label key) %j -> %s', (value, ok) => {
+    expect(valid(checkQualifiedName, value)).toBe(ok);
+  });
+
+  it('accepts an upper-case prefix in annotation keys only', () => {
+    expect(valid(checkAnnotationKey, 'Example.COM/Key')).toBe(true);
+    expect(valid(checkQualifiedName, 'Example.COM/Key')).toBe(false);
+  });
+
+  it.each([
+    ['', true],
+    ['bar', true],
+    ['v1.2_3-x', true],
+    ['x'.repeat(63), true],
+    ['x'.repeat(64), false],
+    ['has space', false],
+    ['-lead', false],
+    ['a/b', false],
+  ])('label value %j -> %s', (value, ok) => {
+    expect(valid(checkLabelValue, value)).toBe(ok);
+  });
+});
