@@ -1,0 +1,97 @@
+// Benchmarks: each figure is printed next to a baseline measured in the same run, on the same machine.
+// Run with `npm run bench`. Nothing here asserts timings; read the numbers.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadataSync } from '../dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timeProcess(args, env, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    execFileSync(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env } });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
+function opsPerSecond(fn, minMs = 500) {
+  let ops = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    fn();
+    ops++;
+  }
+  return ops / ((performance.now() - start) / 1000);
+}
+
+const seedEnv = Object.fromEntries(
+  readFileSync(new URL('../fixtures/env/seed.env', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+
+console.log('kube-downward benchmarks (median of runs; baseline in the same run)\n');
+
+// 1. What an app pays at start-up to read its identity.
+const runs = 15;
+const bare = timeProcess(['-e', '0'], {}, runs);
+const withRead = timeProcess(
+  ['--input-type=module', '-e', "import { readPodMetadataSync } from 'kube-downward'; readPodMetadataSync();"],
+  seedEnv,
+  runs,
+);
+console.log('start-up: node process that reads the seed pod');
+console.log(`  baseline  node -e 0                         ${bare.toFixed(1)} ms`);
+console.log(`  import + readPodMetadataSync()              ${withRead.toFixed(1)} ms  (+${(withRead - bare).toFixed(1)} ms)\n`);
+
+// 2. Parsing a large annotations file (a kubectl last-applied-configuration of ~200 KB).
+const lastApplied = JSON.stringify({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  spec: { template: { spec: { containers: Array.from({ length: 400 }, (_, i) => ({ name: `c${i}`, image: `registry.example.com/app:${i}`, env: [{ name: 'A', value: 'x="y"\n' }] })) } } },
+});
+const annotations = formatDownwardMap({
+  'kubectl.kubernetes.io/last-applied-configuration': lastApplied,
+  'kubernetes.io/config.seen': '2026-11-26T09:21:53.288983724Z',
+  'kubernetes.io/config.source': 'api',
+  'example.com/unicode': 'naïve café – 日本語 – 😀',
+});
+const naive = (text) => Object.fromEntries(text.split('\n').map((l) => [l.slice(0, l.indexOf('=')), JSON.parse(l.slice(l.indexOf('=') + 1))]));
+const exact = opsPerSecond(() => parseDownwardMap(annotations));
+const baseline = opsPerSecond(() => naive(annotations));
+const mb = annotations.length / 1e6;
+console.log(`parse a ${(annotations.length / 1024).toFixed(0)} KiB annotations file`);
+console.log(`  baseline  split + JSON.parse (wrong on Go escapes)  ${(baseline * mb).toFixed(1)} MB/s`);
+console.log(`  parseDownwardMap (exact Go unquoting)               ${(exact * mb).toFixed(1)} MB/s  (${(exact / baseline).toFixed(2)}x)\n`);
+
+// 3. Formatting the same map, against JSON.stringify of its values.
+const map = parseDownwardMap(annotations);
+const fmt = opsPerSecond(() => formatDownwardMap(map));
+const jsonFmt = opsPerSecond(() => Object.entries(map).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n'));
+console.log('format the same map');
+console.log(`  baseline  JSON.stringify per value (wrong escapes)  ${(jsonFmt * mb).toFixed(1)} MB/s`);
+console.log(`  formatDownwardMap (exact Go quoting)                ${(fmt * mb).toFixed(1)} MB/s  (${(fmt / jsonFmt).toFixed(2)}x)\n`);
+
+// 4. Quantities, against Number.parseFloat of the digits.
+const inputs = ['100m', '1.5', '4Mi', '0.5Gi', '1e3', '250m', '128974848', '1.3E+6'];
+const q = opsPerSecond(() => inputs.forEach((s) => parseQuantity(s).milliValue()));
+const f = opsPerSecond(() => inputs.forEach((s) => Number.parseFloat(s)));
+console.log(`parse ${inputs.length} quantities`);
+console.log(`  baseline  Number.parseFloat (no suffixes, float error)  ${(f / 1e3).toFixed(0)}k batches/s`);
+console.log(`  parseQuantity + milliValue (exact)                     ${(q / 1e3).toFixed(0)}k batches/s  (${(q / f).toFixed(2)}x)\n`);
+
+// 5. Reading the pod from env in-process (what a hot path would pay per call).
+const read = opsPerSecond(() => readPodMetadataSync({ env: seedEnv }));
+const copy = opsPerSecond(() => Object.freeze({ ...seedEnv }));
+console.log('read the seed pod from env, in process');
+console.log(`  baseline  copy + freeze the env object          ${(copy / 1e3).toFixed(0)}k/s`);
+console.log(`  readPodMetadataSync({ env })                    ${(read / 1e3).toFixed(0)}k/s`);

@@ -1,0 +1,45 @@
+import { problem, type DownwardApiProblem } from './errors.js';
+import { fieldTarget } from './field-path.js';
+import type { Reading, Target } from './pod-metadata.js';
+import type { ResourceName } from './resource.js';
+import type { DownwardApiSpec, DownwardValueSource } from './spec.js';
+
+/** The process environment, or any map shaped like it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The PodMetadata slot a validated spec entry fills. */
+export function targetOf(source: DownwardValueSource): Target {
+  if (source.resourceFieldRef !== undefined) {
+    const { resource, divisor } = source.resourceFieldRef;
+    return { kind: 'resource', resource: resource as ResourceName, divisor };
+  }
+  const target = fieldTarget(source.fieldRef.fieldPath);
+  if (target === undefined) throw new TypeError(`unvalidated spec: unknown fieldPath ${source.fieldRef.fieldPath}`);
+  return target;
+}
+
+/** The env vars a (validated) spec names: their raw values, and a problem for each required one that is absent. */
+export function readEnv(spec: DownwardApiSpec, env: Env): { readings: Reading[]; missing: DownwardApiProblem[] } {
+  const readings: Reading[] = [];
+  const missing: DownwardApiProblem[] = [];
+  for (const entry of spec.env) {
+    const raw = Object.hasOwn(env, entry.name) ? env[entry.name] : undefined;
+    if (raw !== undefined) {
+      readings.push({ target: targetOf(entry.valueFrom), raw, source: { kind: 'env', name: entry.name } });
+    } else if (entry.optional !== true) {
+      const from = entry.valueFrom.fieldRef
+        ? `valueFrom.fieldRef.fieldPath: ${entry.valueFrom.fieldRef.fieldPath}`
+        : `valueFrom.resourceFieldRef.resource: ${entry.valueFrom.resourceFieldRef.resource}`;
+      missing.push(
+        problem(
+          'MISSING',
+          { kind: 'env', name: entry.name },
+          undefined,
+          'set',
+          `Add an env entry named ${entry.name} with ${from} to the container, or mark it optional in the spec.`,
+        ),
+      );
+    }
+  }
+  return { readings, missing };
+}

@@ -1,0 +1,298 @@
+import * as z from 'zod/mini';
+import { parseDownwardMap, type DownwardMap } from './downward-map.js';
+import { DownwardApiError, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
+import type { FieldTarget, ScalarField } from './field-path.js';
+import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from './names.js';
+import {
+  parseResourceValue,
+  type ByteResourceName,
+  type ByteResourceValue,
+  type CpuResourceName,
+  type CpuResourceValue,
+  type ResourceName,
+  type ResourceValue,
+} from './resource.js';
+
+/**
+ * A container's requests and limits, keyed by Kubernetes resource name: `millicores` for CPU, `bytes` for the rest.
+ *
+ * @example
+ * ```ts
+ * import { readPodMetadataSync } from 'kube-downward';
+ *
+ * const { resources } = readPodMetadataSync();
+ * const cpu = resources['requests.cpu']?.millicores; // 15n in the README's pod
+ * ```
+ * @public
+ */
+export type PodResources = { readonly [R in CpuResourceName]?: CpuResourceValue } & {
+  readonly [R in ByteResourceName]?: ByteResourceValue;
+};
+
+/**
+ * One frozen snapshot of what the pod knows about itself, with fields named as Kubernetes names them.
+ *
+ * @remarks
+ * A field is absent when the spec does not read it (or an optional env var is absent). `labels` and `annotations`
+ * hold the whole map when read from the volume, and only the keys read one by one otherwise.
+ *
+ * @example
+ * ```ts
+ * import { readPodMetadataSync, type PodMetadata } from 'kube-downward';
+ *
+ * const meta: PodMetadata = readPodMetadataSync();
+ * console.log(`${meta.namespace}/${meta.name} on ${meta.nodeName}`);
+ * ```
+ * @public
+ */
+export interface PodMetadata {
+  /** `metadata.name`. */
+  readonly name?: string;
+  /** `metadata.namespace`. */
+  readonly namespace?: string;
+  /** `metadata.uid`. */
+  readonly uid?: string;
+  /** `spec.nodeName`. */
+  readonly nodeName?: string;
+  /** `spec.serviceAccountName`. */
+  readonly serviceAccountName?: string;
+  /** `status.podIP`: the pod's IP of the node's preferred family. */
+  readonly podIP?: string;
+  /** `status.podIPs`: every pod IP, `podIP` first. */
+  readonly podIPs?: readonly string[];
+  /** `status.hostIP`: the node's IP. */
+  readonly hostIP?: string;
+  /** `status.hostIPs`: every node IP, `hostIP` first. */
+  readonly hostIPs?: readonly string[];
+  /** `metadata.labels`. */
+  readonly labels: DownwardMap;
+  /** `metadata.annotations`, including the kubelet's own `kubernetes.io/config.*` keys when read from a volume. */
+  readonly annotations: DownwardMap;
+  /** Requests and limits read through `resourceFieldRef`. */
+  readonly resources: PodResources;
+}
+
+/** Where a spec entry's value lands. */
+export type Target =
+  | FieldTarget
+  | { readonly kind: 'resource'; readonly resource: ResourceName; readonly divisor: string | undefined };
+
+/** One raw value read from an env var or a file, before validation. */
+export interface Reading {
+  readonly target: Target;
+  readonly raw: string;
+  readonly source: DownwardApiSource;
+}
+
+interface FieldRule {
+  readonly schema: z.ZodMiniType<unknown, string>;
+  readonly code: DownwardApiErrorCode;
+  readonly rule: string;
+}
+
+const dnsSubdomain: FieldRule = {
+  schema: z.string().check(z.maxLength(253), z.regex(DNS1123_SUBDOMAIN)),
+  code: 'INVALID_NAME',
+  rule: DNS1123_SUBDOMAIN_RULE,
+};
+const ip = z.union([z.ipv4(), z.ipv6()]);
+const ipRule: FieldRule = { schema: ip, code: 'INVALID_IP', rule: 'an IPv4 or IPv6 address' };
+const ipListRule: FieldRule = {
+  schema: z.pipe(
+    z.string(),
+    z.pipe(
+      z.transform((text: string) => text.split(',')),
+      z.array(ip),
+    ),
+  ),
+  code: 'INVALID_IP',
+  rule: "a list of IPv4 or IPv6 addresses joined by ',' without spaces",
+};
+
+const SCALAR_RULES: Readonly<Record<ScalarField, FieldRule>> = {
+  name: dnsSubdomain,
+  nodeName: dnsSubdomain,
+  serviceAccountName: dnsSubdomain,
+  namespace: {
+    schema: z.string().check(z.maxLength(63), z.regex(DNS1123_LABEL)),
+    code: 'INVALID_NAME',
+    rule: DNS1123_LABEL_RULE,
+  },
+  // API-server uids are RFC 4122 UUIDs; static pods carry the kubelet's 32-hex-digit hash of their manifest.
+  uid: {
+    schema: z.string().check(z.regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i)),
+    code: 'INVALID_UID',
+    rule: 'a UUID (8-4-4-4-12 hex digits) or, for a static pod, 32 hex digits',
+  },
+  podIP: ipRule,
+  hostIP: ipRule,
+  podIPs: ipListRule,
+  hostIPs: ipListRule,
+};
+
+function hintFor(source: DownwardApiSource, fieldPath: string): string {
+  const where =
+    source.kind === 'env'
+      ? `that ${source.name} is set from valueFrom.fieldRef.fieldPath ${fieldPath}`
+      : `that this file comes from a downwardAPI item with fieldPath ${fieldPath}`;
+  return `Check ${where} in the pod manifest, not from a literal value.`;
+}
+
+const FIELD_PATHS: Readonly<Record<ScalarField, string>> = {
+  name: 'metadata.name',
+  namespace: 'metadata.namespace',
+  uid: 'metadata.uid',
+  nodeName: 'spec.nodeName',
+  serviceAccountName: 'spec.serviceAccountName',
+  podIP: 'status.podIP',
+  podIPs: 'status.podIPs',
+  hostIP: 'status.hostIP',
+  hostIPs: 'status.hostIPs',
+};
+
+type Slot<V> = { readonly value: V; readonly source: DownwardApiSource };
+
+function describe(source: DownwardApiSource): string {
+  return source.kind === 'env' ? `env ${source.name}` : source.kind === 'file' ? `file ${source.path}` : source.kind;
+}
+
+function sameText<V extends string | readonly string[]>(a: V, b: V): V | undefined {
+  return String(a) === String(b) ? a : undefined;
+}
+
+/**
+ * Two readings of one resource (say, an env var in KiB and a file in bytes) agree when their intervals overlap;
+ * the result is the narrower reading, bounded by the overlap.
+ */
+function mergeResource(a: ResourceValue, b: ResourceValue): ResourceValue | undefined {
+  const above = a.interval.above > b.interval.above ? a.interval.above : b.interval.above;
+  const atMost = a.interval.atMost < b.interval.atMost ? a.interval.atMost : b.interval.atMost;
+  if (above >= atMost) return undefined;
+  const width = (v: ResourceValue): bigint => v.interval.atMost - v.interval.above;
+  const narrower = width(a) <= width(b) ? a : b;
+  const interval = Object.freeze({ above, atMost });
+  return Object.freeze('millicores' in narrower ? { ...narrower, millicores: atMost, interval } : { ...narrower, bytes: atMost, interval });
+}
+
+/** Validates every reading, checks that sources agree, and builds one frozen PodMetadata. */
+export function assemblePodMetadata(
+  readings: readonly Reading[],
+  missing: readonly DownwardApiProblem[],
+): PodMetadata {
+  const problems: DownwardApiProblem[] = [...missing];
+  const scalars = new Map<ScalarField, Slot<string | readonly string[]>>();
+  const maps = { labels: new Map<string, Slot<string>>(), annotations: new Map<string, Slot<string>>() };
+  const resources = new Map<ResourceName, Slot<ResourceValue>>();
+
+  const put = <K, V>(slots: Map<K, Slot<V>>, key: K, slot: Slot<V>, label: string, merge: (a: V, b: V) => V | undefined): void => {
+    const previous = slots.get(key);
+    if (previous === undefined) {
+      slots.set(key, slot);
+      return;
+    }
+    const merged = merge(previous.value, slot.value);
+    if (merged !== undefined) {
+      slots.set(key, { value: merged, source: previous.source });
+      return;
+    }
+    const shown = (v: V): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined);
+    const before = shown(previous.value);
+    problems.push(
+      problem(
+        'CONFLICT',
+        slot.source,
+        shown(slot.value),
+        `equal to ${label} from ${describe(previous.source)}${before === undefined ? '' : ` (${JSON.stringify(before)})`}`,
+        'Both sources should come from the same pod field; check the manifest for a literal value or a stale copy.',
+      ),
+    );
+  };
+
+  for (const reading of readings) {
+    const { target, raw, source } = reading;
+    switch (target.kind) {
+      case 'scalar': {
+        const rule = SCALAR_RULES[target.field];
+        const parsed = rule.schema.safeParse(raw);
+        if (parsed.success) put(scalars, target.field, { value: parsed.data as string | readonly string[], source }, target.field, sameText);
+        else problems.push(problem(rule.code, source, raw, rule.rule, hintFor(source, FIELD_PATHS[target.field])));
+        break;
+      }
+      case 'mapKey': {
+        const rule = target.field === 'labels' ? checkLabelValue(raw) : undefined;
+        if (rule === undefined) put(maps[target.field], target.key, { value: raw, source }, `${target.field}['${target.key}']`, sameText);
+        else problems.push(problem('INVALID_LABEL_VALUE', source, raw, rule, hintFor(source, `metadata.labels['${target.key}']`)));
+        break;
+      }
+      case 'map':
+        try {
+          const path = source.kind === 'file' ? source.path : describe(source);
+          for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
+            put(maps[target.field], key, { value, source }, `${target.field}['${key}']`, sameText);
+          }
+        } catch (error) {
+          if (!isDownwardApiError(error)) throw error;
+          problems.push(...error.problems);
+        }
+        break;
+      case 'resource':
+        try {
+          const { resource, divisor } = target;
+          const value = parseResourceValue({ resource, value: raw, source, ...(divisor === undefined ? {} : { divisor }) });
+          put(resources, target.resource, { value, source }, target.resource, mergeResource);
+        } catch (error) {
+          if (!isDownwardApiError(error)) throw error;
+          problems.push(...error.problems);
+        }
+        break;
+    }
+  }
+
+  checkIpList(scalars, 'podIP', 'podIPs', problems);
+  checkIpList(scalars, 'hostIP', 'hostIPs', problems);
+
+  if (problems.length > 0) {
+    throw new DownwardApiError({
+      code: 'INVALID_METADATA',
+      summary: `The pod's Downward API values are not valid (${problems.length} problem${problems.length === 1 ? '' : 's'}).`,
+      problems,
+    });
+  }
+
+  const meta: Record<string, unknown> = {};
+  for (const [field, slot] of scalars) meta[field] = Array.isArray(slot.value) ? Object.freeze([...slot.value]) : slot.value;
+  meta['labels'] = frozenMap(maps.labels);
+  meta['annotations'] = frozenMap(maps.annotations);
+  meta['resources'] = Object.freeze(Object.fromEntries([...resources].map(([name, slot]) => [name, slot.value])));
+  return Object.freeze(meta) as unknown as PodMetadata;
+}
+
+function frozenMap(slots: Map<string, Slot<string>>): DownwardMap {
+  const map: Record<string, string> = Object.create(null);
+  for (const [key, slot] of slots) map[key] = slot.value as string;
+  return Object.freeze(map);
+}
+
+/** The kubelet puts `status.podIP` first in `status.podIPs`; anything else means the values were not injected. */
+function checkIpList(
+  scalars: Map<ScalarField, Slot<string | readonly string[]>>,
+  single: 'podIP' | 'hostIP',
+  list: 'podIPs' | 'hostIPs',
+  problems: DownwardApiProblem[],
+): void {
+  const one = scalars.get(single);
+  const many = scalars.get(list);
+  if (one === undefined || many === undefined) return;
+  const first = (many.value as readonly string[])[0];
+  if (first !== one.value) {
+    problems.push(
+      problem(
+        'IP_LIST_MISMATCH',
+        many.source,
+        (many.value as readonly string[]).join(','),
+        `a list whose first entry equals ${single} from ${describe(one.source)} (${String(one.value)})`,
+        `Set both from the same pod: ${FIELD_PATHS[list]} and ${FIELD_PATHS[single]} are written together by the kubelet.`,
+      ),
+    );
+  }
+}

@@ -1,0 +1,81 @@
+// Every @example in the public TSDoc is type-checked against the built package and run with node, importing
+// 'kube-downward' by name (the package refers to itself through its "exports").
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(root, 'temp', 'examples');
+
+interface Example {
+  readonly id: string;
+  readonly code: string;
+}
+
+function examples(): Example[] {
+  const found: Example[] = [];
+  for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(root, 'src', file), 'utf8');
+    for (const match of text.matchAll(/@example\s*\n((?:\s*\*.*\n)*?)\s*\*\s*(?:@|\/)/g)) {
+      const body = (match[1] ?? '').replace(/^\s*\* ?/gm, '');
+      const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
+      if (code === undefined) continue;
+      const line = text.slice(0, match.index).split('\n').length;
+      found.push({ id: `${file.replace(/\.ts$/, '')}-${line}`, code });
+    }
+  }
+  return found;
+}
+
+const all = examples();
+
+const seedEnv = Object.fromEntries(
+  readFileSync(join(root, 'fixtures/env/seed.env'), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+beforeAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  for (const example of all) writeFileSync(join(out, `${example.id}.mts`), example.code);
+});
+
+describe('TSDoc examples', () => {
+  it('exist for the public API', () => {
+    expect(all.length).toBeGreaterThan(30);
+  });
+
+  it('type-check against the built package', () => {
+    const program = ts.createProgram(
+      all.map((e) => join(out, `${e.id}.mts`)),
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2022,
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+      },
+    );
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file ? `${d.file.fileName.slice(out.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+      return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+    expect(diagnostics).toEqual([]);
+  }, 60_000);
+
+  it.each(all.map((e) => [e.id, e] as const))('%s runs', (_id, example) => {
+    const js = ts.transpileModule(example.code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const file = join(out, `${example.id}.mjs`);
+    writeFileSync(file, js);
+    execFileSync(process.execPath, [file], { cwd: out, env: { PATH: process.env['PATH'] ?? '', ...seedEnv }, stdio: 'pipe' });
+  });
+});
