@@ -1,22 +1,9 @@
 import { problem, type DownwardApiProblem } from './errors.js';
-import { fieldTarget } from './field-path.js';
-import type { Reading, Target } from './pod-metadata.js';
-import type { ResourceName } from './resource.js';
-import type { DownwardApiSpec, DownwardValueSource } from './spec.js';
+import { targetOf, type Reading } from './pod-metadata.js';
+import type { DownwardApiSpec } from './spec.js';
 
 /** The process environment, or any map shaped like it. */
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** The PodMetadata slot a validated spec entry fills. */
-export function targetOf(source: DownwardValueSource): Target {
-  if (source.resourceFieldRef !== undefined) {
-    const { resource, divisor } = source.resourceFieldRef;
-    return { kind: 'resource', resource: resource as ResourceName, divisor };
-  }
-  const target = fieldTarget(source.fieldRef.fieldPath);
-  if (target === undefined) throw new TypeError(`unvalidated spec: unknown fieldPath ${source.fieldRef.fieldPath}`);
-  return target;
-}
 
 /** The env vars a (validated) spec names: their raw values, and a problem for each required one that is absent. */
 export function readEnv(spec: DownwardApiSpec, env: Env): { readings: Reading[]; missing: DownwardApiProblem[] } {

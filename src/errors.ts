@@ -18,6 +18,9 @@
  * - `IP_LIST_MISMATCH`: `podIPs`/`hostIPs` do not start with `podIP`/`hostIP`.
  * - `INVALID_RESOURCE_VALUE`: a resource value is not the non-negative integer the kubelet writes.
  * - `CONFLICT`: two sources give the same field different values.
+ * - `FILE_TOO_LARGE`: a volume file is larger than the bound (`maxFileBytes`); it was not read.
+ * - `VOLUME_UNREADABLE`: the volume or one of its files cannot be read (permission denied, not a directory, or
+ *   rewritten faster than it could be read).
  * - `INVALID_MAP`: a labels or annotations file is not in the kubelet's format (see `problems`).
  * - `MISSING_SEPARATOR`: a line of that file has no `=`.
  * - `UNQUOTED_VALUE`: a value does not start with `"`.
@@ -53,6 +56,8 @@ export type DownwardApiErrorCode =
   | 'IP_LIST_MISMATCH'
   | 'INVALID_RESOURCE_VALUE'
   | 'CONFLICT'
+  | 'FILE_TOO_LARGE'
+  | 'VOLUME_UNREADABLE'
   | 'INVALID_MAP'
   | 'MISSING_SEPARATOR'
   | 'UNQUOTED_VALUE'

@@ -22,6 +22,7 @@ export type {
   ResourceValue,
 } from './resource.js';
 export { defaultSpec, defineSpec } from './spec.js';
+export type { VolumeFileSystem } from './volume-source.js';
 export type {
   DownwardApiSpec,
   DownwardEnvVar,

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { parseDownwardMap, type DownwardMap } from './downward-map.js';
 import { DownwardApiError, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
-import type { FieldTarget, ScalarField } from './field-path.js';
+import { fieldTarget, type FieldTarget, type ScalarField } from './field-path.js';
 import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from './names.js';
 import {
   parseResourceValue,
@@ -12,6 +12,7 @@ import {
   type ResourceName,
   type ResourceValue,
 } from './resource.js';
+import type { DownwardValueSource } from './spec.js';
 
 /**
  * A container's requests and limits, keyed by Kubernetes resource name: `millicores` for CPU, `bytes` for the rest.
@@ -76,6 +77,17 @@ export interface PodMetadata {
 export type Target =
   | FieldTarget
   | { readonly kind: 'resource'; readonly resource: ResourceName; readonly divisor: string | undefined };
+
+/** The PodMetadata slot a validated spec entry fills. */
+export function targetOf(source: DownwardValueSource): Target {
+  if (source.resourceFieldRef !== undefined) {
+    const { resource, divisor } = source.resourceFieldRef;
+    return { kind: 'resource', resource: resource as ResourceName, divisor };
+  }
+  const target = fieldTarget(source.fieldRef.fieldPath);
+  if (target === undefined) throw new TypeError(`unvalidated spec: unknown fieldPath ${source.fieldRef.fieldPath}`);
+  return target;
+}
 
 /** One raw value read from an env var or a file, before validation. */
 export interface Reading {
@@ -174,30 +186,38 @@ function mergeResource(a: ResourceValue, b: ResourceValue): ResourceValue | unde
   return Object.freeze('millicores' in narrower ? { ...narrower, millicores: atMost, interval } : { ...narrower, bytes: atMost, interval });
 }
 
-/** Validates every reading, checks that sources agree, and builds one frozen PodMetadata. */
-export function assemblePodMetadata(
-  readings: readonly Reading[],
-  missing: readonly DownwardApiProblem[],
-): PodMetadata {
-  const problems: DownwardApiProblem[] = [...missing];
-  const scalars = new Map<ScalarField, Slot<string | readonly string[]>>();
-  const maps = { labels: new Map<string, Slot<string>>(), annotations: new Map<string, Slot<string>>() };
-  const resources = new Map<ResourceName, Slot<ResourceValue>>();
+/** The values of one kind of field, keyed, checking that every source of a key agrees. */
+class Slots<K, V> {
+  readonly entries = new Map<K, Slot<V>>();
 
-  const put = <K, V>(slots: Map<K, Slot<V>>, key: K, slot: Slot<V>, label: string, merge: (a: V, b: V) => V | undefined): void => {
-    const previous = slots.get(key);
+  /**
+   * @param merge - Combines two agreeing values, or returns undefined when they conflict.
+   * @param live - Whether a volume file can change while env stays as it was at container start; then the file wins.
+   */
+  constructor(
+    private readonly merge: (a: V, b: V) => V | undefined,
+    private readonly live: boolean,
+    private readonly problems: DownwardApiProblem[],
+  ) {}
+
+  put(key: K, slot: Slot<V>, label: string): void {
+    const previous = this.entries.get(key);
     if (previous === undefined) {
-      slots.set(key, slot);
+      this.entries.set(key, slot);
       return;
     }
-    const merged = merge(previous.value, slot.value);
+    if (this.live && previous.source.kind !== slot.source.kind) {
+      if (slot.source.kind === 'file') this.entries.set(key, slot);
+      return;
+    }
+    const merged = this.merge(previous.value, slot.value);
     if (merged !== undefined) {
-      slots.set(key, { value: merged, source: previous.source });
+      this.entries.set(key, { value: merged, source: previous.source });
       return;
     }
     const shown = (v: V): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined);
     const before = shown(previous.value);
-    problems.push(
+    this.problems.push(
       problem(
         'CONFLICT',
         slot.source,
@@ -206,7 +226,21 @@ export function assemblePodMetadata(
         'Both sources should come from the same pod field; check the manifest for a literal value or a stale copy.',
       ),
     );
+  }
+}
+
+/**
+ * Validates every reading, checks that sources agree, and builds one frozen PodMetadata; `found` holds the problems
+ * met while reading (missing values, unreadable files), reported together with the rest.
+ */
+export function assemblePodMetadata(readings: readonly Reading[], found: readonly DownwardApiProblem[]): PodMetadata {
+  const problems: DownwardApiProblem[] = [...found];
+  const scalars = new Slots<ScalarField, string | readonly string[]>(sameText, false, problems);
+  const maps = {
+    labels: new Slots<string, string>(sameText, true, problems),
+    annotations: new Slots<string, string>(sameText, true, problems),
   };
+  const resources = new Slots<ResourceName, ResourceValue>(mergeResource, true, problems);
 
   for (const reading of readings) {
     const { target, raw, source } = reading;
@@ -214,13 +248,13 @@ export function assemblePodMetadata(
       case 'scalar': {
         const rule = SCALAR_RULES[target.field];
         const parsed = rule.schema.safeParse(raw);
-        if (parsed.success) put(scalars, target.field, { value: parsed.data as string | readonly string[], source }, target.field, sameText);
+        if (parsed.success) scalars.put(target.field, { value: parsed.data as string | readonly string[], source }, target.field);
         else problems.push(problem(rule.code, source, raw, rule.rule, hintFor(source, FIELD_PATHS[target.field])));
         break;
       }
       case 'mapKey': {
         const rule = target.field === 'labels' ? checkLabelValue(raw) : undefined;
-        if (rule === undefined) put(maps[target.field], target.key, { value: raw, source }, `${target.field}['${target.key}']`, sameText);
+        if (rule === undefined) maps[target.field].put(target.key, { value: raw, source }, `${target.field}['${target.key}']`);
         else problems.push(problem('INVALID_LABEL_VALUE', source, raw, rule, hintFor(source, `metadata.labels['${target.key}']`)));
         break;
       }
@@ -228,7 +262,7 @@ export function assemblePodMetadata(
         try {
           const path = source.kind === 'file' ? source.path : describe(source);
           for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
-            put(maps[target.field], key, { value, source }, `${target.field}['${key}']`, sameText);
+            maps[target.field].put(key, { value, source }, `${target.field}['${key}']`);
           }
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
@@ -239,7 +273,7 @@ export function assemblePodMetadata(
         try {
           const { resource, divisor } = target;
           const value = parseResourceValue({ resource, value: raw, source, ...(divisor === undefined ? {} : { divisor }) });
-          put(resources, target.resource, { value, source }, target.resource, mergeResource);
+          resources.put(target.resource, { value, source }, target.resource);
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
           problems.push(...error.problems);
@@ -248,8 +282,8 @@ export function assemblePodMetadata(
     }
   }
 
-  checkIpList(scalars, 'podIP', 'podIPs', problems);
-  checkIpList(scalars, 'hostIP', 'hostIPs', problems);
+  checkIpList(scalars.entries, 'podIP', 'podIPs', problems);
+  checkIpList(scalars.entries, 'hostIP', 'hostIPs', problems);
 
   if (problems.length > 0) {
     throw new DownwardApiError({
@@ -260,16 +294,16 @@ export function assemblePodMetadata(
   }
 
   const meta: Record<string, unknown> = {};
-  for (const [field, slot] of scalars) meta[field] = Array.isArray(slot.value) ? Object.freeze([...slot.value]) : slot.value;
-  meta['labels'] = frozenMap(maps.labels);
-  meta['annotations'] = frozenMap(maps.annotations);
-  meta['resources'] = Object.freeze(Object.fromEntries([...resources].map(([name, slot]) => [name, slot.value])));
+  for (const [field, slot] of scalars.entries) meta[field] = Array.isArray(slot.value) ? Object.freeze([...slot.value]) : slot.value;
+  meta['labels'] = frozenMap(maps.labels.entries);
+  meta['annotations'] = frozenMap(maps.annotations.entries);
+  meta['resources'] = Object.freeze(Object.fromEntries([...resources.entries].map(([name, slot]) => [name, slot.value])));
   return Object.freeze(meta) as unknown as PodMetadata;
 }
 
 function frozenMap(slots: Map<string, Slot<string>>): DownwardMap {
   const map: Record<string, string> = Object.create(null);
-  for (const [key, slot] of slots) map[key] = slot.value as string;
+  for (const [key, slot] of slots) map[key] = slot.value;
   return Object.freeze(map);
 }
 
