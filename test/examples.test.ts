@@ -1,6 +1,6 @@
 // Every @example in the public TSDoc is type-checked against the built package and run with node, importing
-// 'kube-downward' by name (the package refers to itself through its "exports").
-import { execFileSync } from 'node:child_process';
+// 'kube-downward' and 'kube-downward/testing' by name (the package refers to itself through its "exports").
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +17,15 @@ interface Example {
 
 function examples(): Example[] {
   const found: Example[] = [];
-  for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
+  const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
     const text = readFileSync(join(root, 'src', file), 'utf8');
     for (const match of text.matchAll(/@example\s*\n((?:\s*\*.*\n)*?)\s*\*\s*(?:@|\/)/g)) {
       const body = (match[1] ?? '').replace(/^\s*\* ?/gm, '');
       const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
       if (code === undefined) continue;
       const line = text.slice(0, match.index).split('\n').length;
-      found.push({ id: `${file.replace(/\.ts$/, '')}-${line}`, code });
+      found.push({ id: `${file.replace(/\.ts$/, '').replace('/', '-')}-${line}`, code });
     }
   }
   return found;
@@ -46,8 +47,16 @@ beforeAll(() => {
 });
 
 describe('TSDoc examples', () => {
-  it('exist for the public API', () => {
-    expect(all.length).toBeGreaterThan(30);
+  it('exist for every public symbol of both entries', () => {
+    const withoutExample: string[] = [];
+    for (const file of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(root, 'src', file), 'utf8');
+      for (const match of text.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*?@public(?:(?!\*\/)[\s\S])*?)\*\/\s*export\s+(?:declare\s+)?(?:async\s+)?(?:function|class|interface|type|const)\s+(\w+)/g)) {
+        if (!(match[1] ?? '').includes('@example')) withoutExample.push(`${file}: ${match[2]}`);
+      }
+    }
+    expect(withoutExample).toEqual([]);
+    expect(all.filter((e) => e.id.startsWith('testing-')).length).toBeGreaterThanOrEqual(12);
   });
 
   it('type-check against the built package', () => {
@@ -58,6 +67,7 @@ describe('TSDoc examples', () => {
         moduleResolution: ts.ModuleResolutionKind.NodeNext,
         target: ts.ScriptTarget.ES2022,
         strict: true,
+        exactOptionalPropertyTypes: true,
         noEmit: true,
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
@@ -76,6 +86,8 @@ describe('TSDoc examples', () => {
     }).outputText;
     const file = join(out, `${example.id}.mjs`);
     writeFileSync(file, js);
-    execFileSync(process.execPath, [file], { cwd: out, env: { PATH: process.env['PATH'] ?? '', ...seedEnv }, stdio: 'pipe' });
+    const run = spawnSync(process.execPath, [file], { cwd: out, env: { PATH: process.env['PATH'] ?? '', ...seedEnv }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });

@@ -1,0 +1,37 @@
+// The files of a downwardAPI volume, as the kubelet's CollectData (pkg/volume/downwardapi) builds them from its copy
+// of the pod before handing them to the atomic writer.
+
+import { posix } from 'node:path';
+import type { DownwardVolumeItem } from '../spec.js';
+import type { ResolvedPod } from './pod-description.js';
+import { fieldValue, resourceValue } from './pod-fields.js';
+
+/** One file for the atomic writer: its bytes and mode. */
+export interface FileProjection {
+  readonly data: Uint8Array;
+  readonly mode: number;
+}
+
+/** Files by their cleaned path relative to the volume, in the order of the items. */
+export type Payload = ReadonlyMap<string, FileProjection>;
+
+const utf8 = new TextEncoder();
+
+/** Go's path.Clean for the relative paths the spec allows: `a//b/./c/` is `a/b/c`. */
+function cleanPath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '');
+}
+
+/** The payload for items the spec has already validated (so each has a containerName where it needs one). */
+export function volumePayload(pod: ResolvedPod, items: readonly DownwardVolumeItem[], defaultMode: number): Payload {
+  const payload = new Map<string, FileProjection>();
+  items.forEach((item, i) => {
+    const at = `items[${i}]`;
+    const text =
+      item.fieldRef === undefined
+        ? resourceValue(pod, item.resourceFieldRef, item.resourceFieldRef.containerName ?? '', `${at}.resourceFieldRef`)
+        : fieldValue(pod, item.fieldRef.fieldPath, `${at}.fieldRef`);
+    payload.set(cleanPath(item.path), { data: utf8.encode(text), mode: item.mode ?? defaultMode });
+  });
+  return payload;
+}

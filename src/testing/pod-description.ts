@@ -1,0 +1,281 @@
+// The pod a test describes, and the pod the kubelet would hold for it: defaults filled in, checked against the
+// rules the API server applies, so the writer never produces a volume no kubelet could have written.
+
+import { isIP } from 'node:net';
+import { isDownwardApiError } from '../errors.js';
+import {
+  checkAnnotationKey,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkLabelValue,
+  checkQualifiedName,
+} from '../names.js';
+import { parseQuantity } from '../quantity.js';
+
+/**
+ * A container's requests and limits, as in a pod manifest's `resources`: Kubernetes quantity strings keyed by
+ * resource name (`cpu`, `memory`, `ephemeral-storage`, `hugepages-2Mi`).
+ *
+ * @example
+ * ```ts
+ * import type { ResourceRequirements } from 'kube-downward/testing';
+ *
+ * const resources: ResourceRequirements = {
+ *   requests: { cpu: '250m', memory: '64Mi' },
+ *   limits: { memory: '128Mi' },
+ * };
+ * ```
+ * @public
+ */
+export interface ResourceRequirements {
+  /** What the container asks for. A resource with a limit and no request gets the limit, as the API server does. */
+  readonly requests?: Readonly<Record<string, string>>;
+  /** The most the container may use. A missing cpu, memory or ephemeral-storage limit reads as node allocatable. */
+  readonly limits?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One container of a {@link PodDescription}: the parts a `resourceFieldRef` reads.
+ *
+ * @example
+ * ```ts
+ * import type { ContainerDescription } from 'kube-downward/testing';
+ *
+ * const sidecar: ContainerDescription = { name: 'proxy', resources: { limits: { cpu: '100m' } } };
+ * ```
+ * @public
+ */
+export interface ContainerDescription {
+  /** The container's name (a DNS-1123 label); volume items name it in `resourceFieldRef.containerName`. */
+  readonly name: string;
+  /** Its requests and limits; none when omitted. */
+  readonly resources?: ResourceRequirements;
+}
+
+/**
+ * A pod as the kubelet sees it, for writing test volumes and env vars; fields are named as Kubernetes names them.
+ *
+ * @remarks
+ * Every field is optional. What you leave out is taken from {@link seedPod} (the README's example pod), except
+ * `labels` and `annotations`, which default to empty, so a test states only what it is about. `podIP` and `podIPs`
+ * complete each other (`podIP` is the first of `podIPs`), and so do `hostIP` and `hostIPs`. `nodeAllocatable` is
+ * merged key by key over the seed node's.
+ *
+ * Values are checked against the rules the API server applies (names, label keys and values, annotation keys, IP
+ * addresses, quantities), since no kubelet ever holds a pod that breaks them.
+ *
+ * @example
+ * ```ts
+ * import type { PodDescription } from 'kube-downward/testing';
+ *
+ * const pod: PodDescription = { name: 'web-0', labels: { app: 'web' } };
+ * ```
+ * @public
+ */
+export interface PodDescription {
+  /** `metadata.name`, a DNS-1123 subdomain. */
+  readonly name?: string;
+  /** `metadata.namespace`, a DNS-1123 label. */
+  readonly namespace?: string;
+  /** `metadata.uid`. */
+  readonly uid?: string;
+  /** `spec.nodeName`. */
+  readonly nodeName?: string;
+  /** `spec.serviceAccountName`. */
+  readonly serviceAccountName?: string;
+  /** `status.podIP`. */
+  readonly podIP?: string;
+  /** `status.podIPs`, `podIP` first. */
+  readonly podIPs?: readonly string[];
+  /** `status.hostIP`. */
+  readonly hostIP?: string;
+  /** `status.hostIPs`, `hostIP` first. */
+  readonly hostIPs?: readonly string[];
+  /** `metadata.labels`; empty when omitted. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `metadata.annotations` as stored by the API server; empty when omitted. The kubelet adds its own two. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** `spec.containers`, at least one. */
+  readonly containers?: readonly ContainerDescription[];
+  /** The node's allocatable resources (`cpu`, `memory`, `ephemeral-storage`), written for limits left unset. */
+  readonly nodeAllocatable?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The README's example pod, `downward` in namespace `default`: the pod of `fixtures/env/seed.env` and of the
+ * `seed` volume fixture.
+ *
+ * @remarks
+ * Labels `foo=bar`; annotations `key1=value1` and a multi-line `key2`; one container `main` requesting `15m` CPU
+ * and `100Ki` memory, limited to `100m` and `4Mi`; pod IP `10.0.0.10` on node `gke-kubia-default-pool-32a2cac8-sgl7`
+ * (allocatable `940m` CPU, `2868952Ki` memory, `47093746742` bytes of ephemeral storage); service account
+ * `default`. Fields a {@link PodDescription} leaves out are taken from here.
+ *
+ * @example
+ * ```ts
+ * import { seedPod, downwardEnv } from 'kube-downward/testing';
+ *
+ * const env = downwardEnv({ ...seedPod, labels: { ...seedPod.labels, tier: 'web' } });
+ * console.log(env['POD_NAME']); // 'downward'
+ * ```
+ * @public
+ */
+export const seedPod: PodDescription = deepFreeze({
+  name: 'downward',
+  namespace: 'default',
+  uid: '9d3a9e5c-0d6b-4a77-8c1e-2f6b5a4d3c21',
+  nodeName: 'gke-kubia-default-pool-32a2cac8-sgl7',
+  serviceAccountName: 'default',
+  podIP: '10.0.0.10',
+  podIPs: ['10.0.0.10'],
+  hostIP: '10.128.0.4',
+  hostIPs: ['10.128.0.4'],
+  labels: { foo: 'bar' },
+  annotations: { key1: 'value1', key2: 'multi\nline\nvalue\n' },
+  containers: [
+    {
+      name: 'main',
+      resources: { requests: { cpu: '15m', memory: '100Ki' }, limits: { cpu: '100m', memory: '4Mi' } },
+    },
+  ],
+  nodeAllocatable: { cpu: '940m', memory: '2868952Ki', 'ephemeral-storage': '47093746742' },
+});
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A container with the API server's defaulting applied: requests filled from limits. */
+export interface ResolvedContainer {
+  readonly name: string;
+  readonly requests: Readonly<Record<string, string>>;
+  readonly limits: Readonly<Record<string, string>>;
+}
+
+/** The pod the kubelet holds: every field present and valid. */
+export interface ResolvedPod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  readonly nodeName: string;
+  readonly serviceAccountName: string;
+  readonly podIPs: readonly string[];
+  readonly hostIPs: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly containers: readonly ResolvedContainer[];
+  readonly nodeAllocatable: Readonly<Record<string, string>>;
+}
+
+const fail = (at: string, value: unknown, rule: string): RangeError =>
+  new RangeError(`pod description ${at} = ${JSON.stringify(value)} must be ${rule}`);
+
+function text(at: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`pod description ${at} must be a string, not ${typeof value}`);
+  return value;
+}
+
+function checked(at: string, value: unknown, check: (value: string) => string | undefined): string {
+  const rule = check(text(at, value));
+  if (rule !== undefined) throw fail(at, value, rule);
+  return value as string;
+}
+
+function record(at: string, value: unknown): Readonly<Record<string, unknown>> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${at === '' ? 'a pod description' : `pod description ${at}`} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringMap(
+  at: string,
+  value: unknown,
+  checkKey: (key: string) => string | undefined,
+  checkValue: (value: string) => string | undefined = () => undefined,
+): Readonly<Record<string, string>> {
+  const map: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(record(at, value))) {
+    const brokenKey = checkKey(key);
+    if (brokenKey !== undefined) throw fail(`${at} key`, key, brokenKey);
+    map[key] = checked(`${at}[${JSON.stringify(key)}]`, entry, checkValue);
+  }
+  return map;
+}
+
+const checkIP = (value: string): string | undefined =>
+  isIP(value) === 0 ? 'an IPv4 or IPv6 address' : undefined;
+
+/** `podIP`/`podIPs` (or the host pair) as the kubelet reports them: a non-empty list whose first entry is the IP. */
+function ipList(field: 'podIP' | 'hostIP', one: unknown, many: unknown, seed: readonly string[]): readonly string[] {
+  const list = many === undefined ? (one === undefined ? seed : [one]) : many;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(`pod description ${field}s must be a non-empty array of IP addresses`);
+  }
+  const ips = list.map((ip: unknown, i) => checked(`${field}s[${i}]`, ip, checkIP));
+  if (one !== undefined && checked(field, one, checkIP) !== ips[0]) {
+    throw fail(field, one, `the first entry of ${field}s (${JSON.stringify(ips[0])})`);
+  }
+  return ips;
+}
+
+function quantities(at: string, value: unknown): Readonly<Record<string, string>> {
+  const map: Record<string, string> = {};
+  for (const [resource, quantity] of Object.entries(record(at, value))) {
+    const where = `${at}[${JSON.stringify(resource)}]`;
+    try {
+      parseQuantity(text(where, quantity));
+    } catch (error) {
+      if (!isDownwardApiError(error)) throw error;
+      throw new RangeError(`pod description ${where} = ${JSON.stringify(quantity)} is not a Kubernetes quantity`, {
+        cause: error,
+      });
+    }
+    map[resource] = quantity as string;
+  }
+  return map;
+}
+
+function resolveContainers(value: unknown): readonly ResolvedContainer[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new TypeError('pod description containers must be a non-empty array: a pod has at least one container');
+  }
+  const names = new Set<string>();
+  return value.map((container: unknown, i) => {
+    const at = `containers[${i}]`;
+    const { name, resources } = record(at, container);
+    if (names.has(checked(`${at}.name`, name, checkDns1123Label))) throw fail(`${at}.name`, name, 'unique');
+    names.add(name as string);
+    const { requests, limits } = record(`${at}.resources`, resources);
+    const limited = quantities(`${at}.resources.limits`, limits);
+    return { name: name as string, requests: { ...limited, ...quantities(`${at}.resources.requests`, requests) }, limits: limited };
+  });
+}
+
+/**
+ * Fills in the seed pod's values and checks every field.
+ *
+ * @throws TypeError for a value of the wrong type; RangeError for one Kubernetes would reject.
+ */
+export function resolvePod(description: PodDescription): ResolvedPod {
+  const pod = record('', description) as PodDescription;
+  const seed = seedPod as Required<PodDescription>;
+  return {
+    name: checked('name', pod.name ?? seed.name, checkDns1123Subdomain),
+    namespace: checked('namespace', pod.namespace ?? seed.namespace, checkDns1123Label),
+    uid: checked('uid', pod.uid ?? seed.uid, (uid) => (uid === '' ? 'a non-empty uid' : undefined)),
+    nodeName: checked('nodeName', pod.nodeName ?? seed.nodeName, checkDns1123Subdomain),
+    serviceAccountName: checked('serviceAccountName', pod.serviceAccountName ?? seed.serviceAccountName, checkDns1123Subdomain),
+    podIPs: ipList('podIP', pod.podIP, pod.podIPs, seed.podIPs),
+    hostIPs: ipList('hostIP', pod.hostIP, pod.hostIPs, seed.hostIPs),
+    labels: stringMap('labels', pod.labels, checkQualifiedName, checkLabelValue),
+    annotations: stringMap('annotations', pod.annotations, checkAnnotationKey),
+    containers: resolveContainers(pod.containers ?? seed.containers),
+    nodeAllocatable: { ...seed.nodeAllocatable, ...quantities('nodeAllocatable', pod.nodeAllocatable) },
+  };
+}
