@@ -19,6 +19,9 @@
  * - `INVALID_RESOURCE_VALUE`: a resource value is not the non-negative integer the kubelet writes.
  * - `CONFLICT`: two sources give the same field different values.
  * - `FILE_TOO_LARGE`: a volume file is larger than the bound (`maxFileBytes`); it was not read.
+ * - `WATCH_FALLBACK`: file events are unavailable (inotify limits, permissions); the watch polls instead.
+ * - `NOT_WATCHABLE`: a wait for a snapshot cannot succeed: no snapshot matched and nothing can change any more.
+ * - `SUBPATH_MOUNT`: the volume is mounted with `subPath`, which the kubelet never updates.
  * - `VOLUME_UNREADABLE`: the volume or one of its files cannot be read (permission denied, not a directory, or
  *   rewritten faster than it could be read).
  * - `INVALID_MAP`: a labels or annotations file is not in the kubelet's format (see `problems`).
@@ -58,6 +61,9 @@ export type DownwardApiErrorCode =
   | 'CONFLICT'
   | 'FILE_TOO_LARGE'
   | 'VOLUME_UNREADABLE'
+  | 'WATCH_FALLBACK'
+  | 'SUBPATH_MOUNT'
+  | 'NOT_WATCHABLE'
   | 'INVALID_MAP'
   | 'MISSING_SEPARATOR'
   | 'UNQUOTED_VALUE'

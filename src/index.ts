@@ -23,6 +23,8 @@ export type {
 } from './resource.js';
 export { defaultSpec, defineSpec } from './spec.js';
 export type { VolumeFileSystem } from './volume-source.js';
+export { iteratePodMetadata, waitForPodMetadata, watchPodMetadata, watchPodMetadataEvents } from './watch.js';
+export type { PodMetadataEvent, WatchPodMetadataOptions } from './watch.js';
 export type {
   DownwardApiSpec,
   DownwardEnvVar,

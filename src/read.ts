@@ -35,7 +35,8 @@ export interface ReadPodMetadataOptions {
 
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
-interface Plan {
+/** A read, resolved once from the options: what to read, where, and with what. */
+export interface Plan {
   readonly spec: DownwardApiSpec;
   readonly env: Env;
   readonly fs: VolumeFileSystem;
@@ -43,7 +44,7 @@ interface Plan {
   readonly maxFileBytes: number;
 }
 
-function plan(options: ReadPodMetadataOptions): Plan {
+export function plan(options: ReadPodMetadataOptions): Plan {
   const spec = defineSpec(options.spec ?? defaultSpec);
   const env: Env = options.env ?? process.env;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -58,6 +59,11 @@ function plan(options: ReadPodMetadataOptions): Plan {
         ? { dir: named, explicit: true }
         : { dir: spec.volume.mountPath, explicit: false };
   return { spec, env, fs: options.fs ?? (nodeFs as VolumeFileSystem), volume, maxFileBytes };
+}
+
+/** Reads env and volume as planned, through the file system's promise API. */
+export async function readPlanned(p: Plan): Promise<PodMetadata> {
+  return finish(p, p.volume === undefined ? undefined : await runAsync(volumeRequest(p), p.fs));
 }
 
 function volumeRequest(p: Plan) {
@@ -145,6 +151,5 @@ export function readPodMetadataSync(options: ReadPodMetadataOptions = {}): PodMe
  * @public
  */
 export async function readPodMetadata(options: ReadPodMetadataOptions = {}): Promise<PodMetadata> {
-  const p = plan(options);
-  return finish(p, p.volume === undefined ? undefined : await runAsync(volumeRequest(p), p.fs));
+  return readPlanned(plan(options));
 }

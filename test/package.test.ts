@@ -58,14 +58,18 @@ describe('the published package', () => {
     expect(JSON.parse(out)).toEqual({ name: 'downward', cpu: '15', mem: '4194304' });
   });
 
-  it('has types that resolve for a TypeScript consumer', () => {
+  it('has types that resolve for a TypeScript consumer that has rxjs', () => {
+    symlinkSync(join(root, 'node_modules', 'rxjs'), join(app, 'node_modules', 'rxjs'));
     writeFileSync(
       join(app, 'consumer.ts'),
-      `import { readPodMetadataSync, type PodMetadata, DownwardApiError } from 'kube-downward';
+      `import { readPodMetadataSync, watchPodMetadata, type PodMetadata, DownwardApiError } from 'kube-downward';
+       import { createDownwardVolume } from 'kube-downward/testing';
+       import type { Observable } from 'rxjs';
        const pod: PodMetadata = readPodMetadataSync({ env: {} });
        const cpu: bigint | undefined = pod.resources['requests.cpu']?.millicores;
        const e: DownwardApiError['code'] = 'INVALID_METADATA';
-       export { cpu, e };`,
+       const live: Observable<PodMetadata> = watchPodMetadata({ volume: createDownwardVolume().directory });
+       export { cpu, e, live };`,
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
