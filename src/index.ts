@@ -4,6 +4,8 @@ export { parseDownwardMap, formatDownwardMap } from './downward-map.js';
 export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } from './downward-map.js';
 export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKubernetesError } from './errors.js';
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
+export { downwardPodSpec } from './manifest.js';
+export type { DownwardPodSpec, DownwardPodSpecOptions } from './manifest.js';
 export type { PodMetadata, PodResources } from './pod-metadata.js';
 export { Quantity, parseQuantity } from './quantity.js';
 export type { QuantityFormat } from './quantity.js';
