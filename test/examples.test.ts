@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { seedEnv } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'temp', 'examples');
@@ -32,13 +33,6 @@ function examples(): Example[] {
 }
 
 const all = examples();
-
-const seedEnv = Object.fromEntries(
-  readFileSync(join(root, 'fixtures/env/seed.env'), 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
 
 beforeAll(() => {
   rmSync(out, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 // The built package, as a user gets it: packed by npm, installed under node_modules, imported by its name.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedEnv } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let app: string;
@@ -24,13 +25,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(app, { recursive: true, force: true });
 });
-
-const seedEnv = Object.fromEntries(
-  readFileSync(join(root, 'fixtures/env/seed.env'), 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
 
 function run(file: string, source: string, env: Record<string, string> = {}): string {
   writeFileSync(join(app, file), source);

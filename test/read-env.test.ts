@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../src/env-file.js';
-import { isDownwardApiError, isNotInKubernetesError, type DownwardApiError } from '../src/errors.js';
+import { isNotInKubernetesError } from '../src/errors.js';
 import { readPodMetadata, readPodMetadataSync } from '../src/read.js';
 import { defineSpec } from '../src/spec.js';
+import { failure, seedEnv } from './support.js';
 
-const seedPath = new URL('../fixtures/env/seed.env', import.meta.url);
-const seedEnv = parseEnvFile(readFileSync(seedPath, 'utf8'), 'seed.env');
-
-function failure(run: () => unknown): DownwardApiError {
-  try {
-    run();
-  } catch (error) {
-    if (isDownwardApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DownwardApiError');
-}
 
 const env = (name: string, valueFrom: object, optional?: boolean) =>
   optional === undefined ? { name, valueFrom } : { name, valueFrom, optional };

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatDownwardMap } from '../src/downward-map.js';
-import { parseEnvFile } from '../src/env-file.js';
 import { readPodMetadata, readPodMetadataSync } from '../src/read.js';
 import { defineSpec } from '../src/spec.js';
+import { seedEnv } from './support.js';
 
 const volumes = fileURLToPath(new URL('../fixtures/volumes/', import.meta.url));
-const seedEnv = parseEnvFile(readFileSync(new URL('../fixtures/env/seed.env', import.meta.url), 'utf8'), 'seed.env');
 const mapsOnly = defineSpec({
   env: [],
   volume: {

@@ -1,10 +1,11 @@
 // Reading a downwardAPI volume from memfs: the kubelet's layout built by hand, as KUBERNETES.md describes it.
 import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
-import { isDownwardApiError, isNotInKubernetesError, type DownwardApiError } from '../src/errors.js';
+import { isNotInKubernetesError } from '../src/errors.js';
 import { readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/read.js';
 import { defineSpec, type DownwardApiSpec } from '../src/spec.js';
 import type { VolumeFileSystem } from '../src/volume-source.js';
+import { failure, seedEnv } from './support.js';
 
 const SEED_LABELS = 'foo="bar"';
 const SEED_ANNOTATIONS = [
@@ -20,15 +21,6 @@ const SEED_FILES: Record<string, string> = {
   annotations: SEED_ANNOTATIONS,
   containerCpuRequestMilliCores: '15',
   containerMemoryLimitBytes: '4194304',
-};
-const seedEnv = {
-  POD_NAME: 'downward',
-  POD_NAMESPACE: 'default',
-  POD_IP: '10.0.0.10',
-  NODE_NAME: 'gke-kubia-default-pool-32a2cac8-sgl7',
-  SERVICE_ACCOUNT: 'default',
-  CONTAINER_CPU_REQUEST_MILLICORES: '15',
-  CONTAINER_MEMORY_LIMIT_KIBIBYTES: '4096',
 };
 
 type MemFs = ReturnType<typeof memfs>['fs'];
@@ -58,16 +50,6 @@ const asVolumeFs = (fs: MemFs): VolumeFileSystem => fs as unknown as VolumeFileS
 
 function read(fs: MemFs | VolumeFileSystem, options: ReadPodMetadataOptions = {}) {
   return readPodMetadataSync({ env: seedEnv, fs: fs as VolumeFileSystem, ...options });
-}
-
-function failure(run: () => unknown): DownwardApiError {
-  try {
-    run();
-  } catch (error) {
-    if (isDownwardApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DownwardApiError');
 }
 
 /** Wraps a file system to watch or disturb its calls. */

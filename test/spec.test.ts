@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isDownwardApiError, type DownwardApiError } from '../src/errors.js';
 import { defaultSpec, defineSpec } from '../src/spec.js';
+import { failure } from './support.js';
 
-function specError(spec: unknown): DownwardApiError {
-  try {
-    defineSpec(spec);
-  } catch (error) {
-    if (isDownwardApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the spec to be rejected');
-}
+const specError = (spec: unknown) => failure(() => defineSpec(spec));
 
 const envVar = (valueFrom: object, name = 'X') => ({ env: [{ name, valueFrom }] });
 const volumeItem = (item: object) => ({ env: [], volume: { mountPath: '/etc/podinfo', items: [item] } });

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { memfs } from 'memfs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatDownwardMap } from '../src/downward-map.js';
-import { parseEnvFile } from '../src/env-file.js';
 import { isDownwardApiError } from '../src/errors.js';
 import { readPodMetadataSync } from '../src/read.js';
 import { formatResourceValue } from '../src/resource.js';
@@ -20,6 +19,7 @@ import {
   type DownwardVolume,
   type VolumeWriterFileSystem,
 } from '../src/testing/index.js';
+import { seedEnv } from './support.js';
 
 const TS_DIR = /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d+$/;
 const SEEN = '2026-11-26T09:21:53.288983724Z';
@@ -500,8 +500,6 @@ describe('createDownwardVolume rejects bad options before writing', () => {
 });
 
 describe('downwardEnv', () => {
-  const seedEnv = parseEnvFile(fs.readFileSync(new URL('../fixtures/env/seed.env', import.meta.url), 'utf8'), 'seed.env');
-
   it('gives the seed pod the values of fixtures/env/seed.env for the default spec', () => {
     const env = downwardEnv(seedPod);
     const podVars = Object.keys(seedEnv).filter((name) => !name.startsWith('KUBERNETES_'));
