@@ -70,11 +70,11 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 const HINT =
-  "this file is written by the kubelet; if you wrote it by hand, quote the value as Go's %q does, or generate it " +
-  'with formatDownwardMap';
+  "This file is written by the kubelet; if you wrote it by hand, quote the value as Go's %q does, or generate it " +
+  'with formatDownwardMap.';
 const CRLF_HINT =
-  'the line ends with a carriage return (\\r): the kubelet ends lines with \\n and never writes a raw \\r, so the ' +
-  'file was probably converted to CRLF line endings; convert it back to LF';
+  'The line ends with a carriage return (\\r): the kubelet ends lines with \\n and never writes a raw \\r, so the ' +
+  'file was probably converted to CRLF line endings; convert it back to LF.';
 
 function keyRule(keys: unknown): (key: string) => string | undefined {
   if (keys === undefined || keys === 'annotations') return checkAnnotationKey;
@@ -162,11 +162,11 @@ export function parseDownwardMap(text: string, options: ParseDownwardMapOptions 
     const brokenKeyRule = checkKey(key);
     const firstLine = firstLines.get(key);
     if (brokenKeyRule !== undefined) {
-      report('INVALID_NAME', 1, brokenKeyRule, 'Kubernetes rejects this key, so no kubelet wrote it; fix the key');
+      report('INVALID_NAME', 1, brokenKeyRule, 'Kubernetes rejects this key, so no kubelet wrote it; fix the key.');
     } else if (firstLine === undefined) {
       firstLines.set(key, lineNumber);
     } else {
-      report('DUPLICATE_KEY', 1, 'a key on one line only', `the kubelet writes each key once; see line ${firstLine}`);
+      report('DUPLICATE_KEY', 1, 'a key on one line only', `The kubelet writes each key once; see line ${firstLine}.`);
     }
     const value = goUnquote(line.slice(separator + 1));
     if (value.ok) map[key] = utf8Decoder.decode(value.bytes);
@@ -215,7 +215,7 @@ export function formatDownwardMap(
     if (typeof value !== 'string') throw new TypeError(`the value of ${JSON.stringify(key)} must be a string`);
     const broken = checkKey(key);
     if (broken !== undefined) {
-      const hint = 'the API server would reject this key, so no kubelet could write it';
+      const hint = 'The API server would reject this key, so no kubelet could write it.';
       problems.add(problem('INVALID_NAME', { kind: 'argument', name: 'map key' }, key, broken, hint));
     }
   }

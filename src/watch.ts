@@ -121,6 +121,9 @@ function volumeExists(dir: string, explicit: boolean): boolean {
 function watchEvents(p: Plan, time: Timing, watchDirectory: WatchDirectory | undefined): Observable<PodMetadataEvent> {
   const { Observable } = rxjs();
   return new Observable<PodMetadataEvent>((subscriber) => {
+    // A volume present when the watch starts must stay: its disappearance is a fault, not a pod without volume.
+    const volume = p.volume !== undefined && volumeExists(p.volume.dir, p.volume.explicit) ? { ...p.volume, explicit: true } : undefined;
+    const planned: Plan = volume === undefined ? p : { ...p, volume };
     let closed = false;
     let lastContent: string | undefined;
     let lastProblem: string | undefined;
@@ -145,7 +148,7 @@ function watchEvents(p: Plan, time: Timing, watchDirectory: WatchDirectory | und
       do {
         readAgain = false;
         try {
-          const metadata = await readPlanned(p);
+          const metadata = await readPlanned(planned);
           if (closed) return;
           const content = contentKey(metadata);
           lastProblem = undefined;
@@ -186,10 +189,9 @@ function watchEvents(p: Plan, time: Timing, watchDirectory: WatchDirectory | und
 
     const start = async (): Promise<void> => {
       await read();
-      const volume = p.volume;
       if (closed) return;
       // Nothing can change without a volume, so the stream completes after its snapshot rather than hang forever.
-      if (volume === undefined || !volumeExists(volume.dir, volume.explicit)) {
+      if (volume === undefined) {
         subscriber.complete();
         return;
       }

@@ -232,6 +232,18 @@ describe('faults never end the stream', () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it('treats the disappearance of the spec\'s own mount path as a fault, not as a pod without volume', async () => {
+    const v = volume({ labels: { app: 'web' } });
+    const spec = defineSpec({ env: [], volume: { mountPath: v.directory, items: labelsOnly.volume?.items ?? [] } });
+    const seen = record({ spec, env: {}, ...FAST });
+    await vi.waitFor(() => expect(seen.snapshots()).toHaveLength(1), WAIT);
+    fs.rmSync(v.directory, { recursive: true });
+    await vi.waitFor(() => expect(seen.problems().map((e) => e.problems[0]?.code)).toEqual(['MISSING']), WAIT);
+    const again = createDownwardVolume({ pod: { labels: { app: 'back' } }, directory: v.directory });
+    cleanup.push(() => again.remove());
+    await vi.waitFor(() => expect(seen.snapshots().map(labelOf('app'))).toEqual(['web', 'back']), WAIT);
+  });
+
   it('reports permission denied and recovers when the file is readable again', async () => {
     const v = volume({ labels: { app: 'web' } });
     let denied = false;
