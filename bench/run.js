@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadataSync } from '../dist/index.js';
+import { defineSpec, formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadata, readPodMetadataSync, watchPodMetadata } from '../dist/index.js';
+import { createDownwardVolume } from '../dist/testing/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -95,3 +96,52 @@ const copy = opsPerSecond(() => Object.freeze({ ...seedEnv }));
 console.log('read the seed pod from env, in process');
 console.log(`  baseline  copy + freeze the env object          ${(copy / 1e3).toFixed(0)}k/s`);
 console.log(`  readPodMetadataSync({ env })                    ${(read / 1e3).toFixed(0)}k/s`);
+
+// 6. How soon a kubelet update is seen: watchPodMetadata against re-reading every 100 ms (polling).
+const spec = defineSpec({ env: [], volume: { mountPath: '/unused', items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
+
+async function latencies(subscribeTo, updates) {
+  const volume = createDownwardVolume({ pod: { labels: { n: '0' } } });
+  const seen = new Map();
+  const stop = subscribeTo(volume.directory, (n) => seen.set(n, performance.now()));
+  await waitUntil(() => seen.has('0'));
+  const result = [];
+  for (let n = 1; n <= updates; n++) {
+    const start = performance.now();
+    volume.update({ labels: { n: String(n) } });
+    await waitUntil(() => seen.has(String(n)));
+    result.push(seen.get(String(n)) - start);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  stop();
+  volume.remove();
+  return result;
+}
+
+function waitUntil(condition) {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 10_000;
+    const check = () => (condition() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(check, 0.5));
+    check();
+  });
+}
+
+const watched = await latencies((dir, seen) => {
+  const subscription = watchPodMetadata({ spec, env: {}, volume: dir, debounceMs: 1 }).subscribe((m) => seen(m.labels.n));
+  return () => subscription.unsubscribe();
+}, 20);
+const polled = await latencies((dir, seen) => {
+  let running = true;
+  const poll = async () => {
+    while (running) {
+      seen((await readPodMetadata({ spec, env: {}, volume: dir })).labels.n);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  void poll();
+  return () => (running = false);
+}, 20);
+console.log('\nlatency from a kubelet-style update to the new snapshot (20 paced updates)');
+console.log(`  baseline  re-read every 100 ms           p50 ${percentile(polled, 50).toFixed(1)} ms  p99 ${percentile(polled, 99).toFixed(1)} ms`);
+console.log(`  watchPodMetadata (debounceMs 1)          p50 ${percentile(watched, 50).toFixed(1)} ms  p99 ${percentile(watched, 99).toFixed(1)} ms`);
