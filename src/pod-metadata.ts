@@ -147,7 +147,7 @@ function hintFor(source: DownwardApiSource, fieldPath: string): string {
     source.kind === 'env'
       ? `that ${source.name} is set from valueFrom.fieldRef.fieldPath ${fieldPath}`
       : `that this file comes from a downwardAPI item with fieldPath ${fieldPath}`;
-  return `Check ${where} in the pod manifest, not from a literal value.`;
+  return `Check ${where} in the pod manifest, not from a literal value (\`kube-downward manifest\` prints the entries).`;
 }
 
 const FIELD_PATHS: Readonly<Record<ScalarField, string>> = {

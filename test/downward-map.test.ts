@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDownwardMap, parseDownwardMap, type ParseDownwardMapOptions } from '../src/downward-map.js';
 import { DownwardApiError, isDownwardApiError, type DownwardApiErrorCode } from '../src/errors.js';
 import { checkAnnotationKey, checkQualifiedName } from '../src/names.js';
+import { failure } from './support.js';
 
 interface Entry {
   readonly key: string;
@@ -27,15 +28,7 @@ const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');
 /** What a reader can hold for an entry: the kubelet's bytes, with invalid UTF-8 replaced by U+FFFD. */
 const expectedValue = (entry: Entry): string => decoder.decode(bytesOf(entry.value_b64));
 
-function parseError(text: string, options?: ParseDownwardMapOptions): DownwardApiError {
-  try {
-    parseDownwardMap(text, options);
-  } catch (error) {
-    if (error instanceof DownwardApiError) return error;
-    throw error;
-  }
-  throw new Error('expected parseDownwardMap to throw');
-}
+const parseError = (text: string, options?: ParseDownwardMapOptions) => failure(() => parseDownwardMap(text, options));
 
 describe('parseDownwardMap over the kubelet vectors', () => {
   it.each(vectors)('$id parses to its entries', ({ entries, text }) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DownwardApiError } from '../src/errors.js';
 import { parseQuantity, type Quantity } from '../src/quantity.js';
+import { failure } from './support.js';
 
 interface QuantityVector {
   readonly input: string;
@@ -23,15 +24,6 @@ const text = readFileSync(new URL('../fixtures/vectors/quantity.json', import.me
 const vectors = (JSON.parse(text) as { vectors: QuantityVector[] }).vectors;
 const named = (list: QuantityVector[]) => list.map((vector) => [JSON.stringify(vector.input), vector] as const);
 
-function rejection(run: () => unknown): DownwardApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DownwardApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a DownwardApiError');
-}
 
 describe('parseQuantity: reference vectors from apimachinery', () => {
   it('covers every vector', () => {
@@ -52,7 +44,7 @@ describe('parseQuantity: reference vectors from apimachinery', () => {
   });
 
   it.each(named(vectors.filter((v) => !v.valid)))('rejects %s as Go does', (_, vector) => {
-    const error = rejection(() => parseQuantity(vector.input));
+    const error = failure(() => parseQuantity(vector.input));
     expect(error.code).toBe('INVALID_QUANTITY');
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatchObject({
@@ -87,11 +79,11 @@ describe('parseQuantity: Go quirks beyond the vectors', () => {
   });
 
   it('rejects a point with no digit when the exponent needs the exact path', () => {
-    expect(rejection(() => parseQuantity('.e-20')).problems[0]?.rule).toContain('at least one digit');
+    expect(failure(() => parseQuantity('.e-20')).problems[0]?.rule).toContain('at least one digit');
   });
 
   it('names the source it is given', () => {
-    const error = rejection(() => parseQuantity('1 Gi', { kind: 'env', name: 'MEMORY' }));
+    const error = failure(() => parseQuantity('1 Gi', { kind: 'env', name: 'MEMORY' }));
     expect(error.problems[0]?.source).toEqual({ kind: 'env', name: 'MEMORY' });
     expect(error.message).toContain('env MEMORY = "1 Gi"');
   });

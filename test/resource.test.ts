@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DownwardApiError } from '../src/errors.js';
 import { parseQuantity } from '../src/quantity.js';
 import {
   canonicalDivisor,
@@ -12,6 +11,7 @@ import {
   type ResourceName,
   type ResourceValue,
 } from '../src/resource.js';
+import { failure } from './support.js';
 
 interface DivisorVector {
   readonly resource: ResourceName;
@@ -42,15 +42,6 @@ function optionsOf(vector: DivisorVector) {
 const named = (list: DivisorVector[]) =>
   list.map((v) => [`${v.resource} ${v.container_value ?? 'unset'} / ${v.divisor ?? 'omitted'}`, v] as const);
 
-function rejection(run: () => unknown): DownwardApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DownwardApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a DownwardApiError');
-}
 
 function millicoresOrBytes(value: ResourceValue): bigint {
   return 'millicores' in value ? value.millicores : value.bytes;
@@ -69,7 +60,7 @@ describe('formatResourceValue: reference vectors from the kubelet', () => {
   });
 
   it.each(named(vectors.filter((v) => !v.divisor_passes_api_validation)))('%s is rejected', (_, vector) => {
-    const error = rejection(() => formatResourceValue(optionsOf(vector)));
+    const error = failure(() => formatResourceValue(optionsOf(vector)));
     expect(error.code).toBe('INVALID_DIVISOR');
     expect(error.problems[0]).toMatchObject({
       code: 'INVALID_DIVISOR',
@@ -128,14 +119,14 @@ describe('canonicalDivisor', () => {
     ['requests.cpu', '+1', 'use 1m'],
     ['limits.memory', '01Ki', '1Ki'],
   ] as const)('%s rejects %s', (resource, divisor, hint) => {
-    const error = rejection(() => canonicalDivisor(resource, divisor));
+    const error = failure(() => canonicalDivisor(resource, divisor));
     expect(error.code).toBe('INVALID_DIVISOR');
     expect(error.problems[0]?.rule).toContain(resource);
     expect(error.problems[0]?.hint.toLowerCase()).toContain(hint.toLowerCase());
   });
 
   it('reports a divisor that is not a quantity as INVALID_QUANTITY', () => {
-    const error = rejection(() => canonicalDivisor('requests.cpu', '1 m'));
+    const error = failure(() => canonicalDivisor('requests.cpu', '1 m'));
     expect(error.code).toBe('INVALID_QUANTITY');
     expect(error.problems[0]?.source).toEqual({ kind: 'argument', name: 'divisor' });
   });
@@ -182,7 +173,7 @@ describe('formatResourceValue: limits and defaults', () => {
   });
 
   it('names the option a bad quantity came from', () => {
-    const error = rejection(() => formatResourceValue({ resource: 'limits.memory', nodeAllocatable: '16 Gi' }));
+    const error = failure(() => formatResourceValue({ resource: 'limits.memory', nodeAllocatable: '16 Gi' }));
     expect(error.problems[0]?.source).toEqual({ kind: 'argument', name: 'nodeAllocatable' });
   });
 });
@@ -212,7 +203,7 @@ describe('parseResourceValue', () => {
   it.each(['', '1.5', '-3', ' 15', '15 ', '015', '1e3', '+1', '1Ki', '9223372036854775808'])(
     'rejects %j',
     (text) => {
-      const error = rejection(() => parseResourceValue({ resource: 'requests.cpu', value: text }));
+      const error = failure(() => parseResourceValue({ resource: 'requests.cpu', value: text }));
       expect(error.code).toBe('INVALID_RESOURCE_VALUE');
       expect(error.problems[0]).toMatchObject({
         source: { kind: 'argument', name: 'value' },
@@ -224,7 +215,7 @@ describe('parseResourceValue', () => {
 
   it('names the source it is given', () => {
     const source = { kind: 'file', path: '/etc/podinfo/cpu_limit' } as const;
-    const error = rejection(() => parseResourceValue({ resource: 'limits.cpu', value: '1\n', source }));
+    const error = failure(() => parseResourceValue({ resource: 'limits.cpu', value: '1\n', source }));
     expect(error.problems[0]?.source).toEqual(source);
   });
 });
