@@ -1,4 +1,13 @@
-// The public API of kube-downward: every export is named here on purpose.
+/**
+ * Read a Kubernetes pod's identity, labels, annotations and resources from the Downward API, exactly as the kubelet
+ * writes them: {@link readPodMetadataSync} and {@link readPodMetadata} for one validated snapshot,
+ * {@link watchPodMetadata} for a live view, {@link defineSpec} for what to read, and the parsers underneath
+ * ({@link parseDownwardMap}, {@link parseQuantity}, {@link formatResourceValue}).
+ *
+ * @packageDocumentation
+ */
+
+// The public API: every export is named here on purpose.
 
 export { parseDownwardMap, formatDownwardMap } from './downward-map.js';
 export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } from './downward-map.js';

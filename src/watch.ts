@@ -10,6 +10,9 @@ import { findSubPathMounts } from './subpath.js';
 /**
  * Options of {@link watchPodMetadata} and the functions built on it.
  *
+ * @remarks
+ * `fs` serves the reads; changes are detected on the real file system, so watch real directories.
+ *
  * @example
  * ```ts
  * import type { WatchPodMetadataOptions } from 'kube-downward';

@@ -1,5 +1,13 @@
-// kube-downward/testing: the kubelet's side of the Downward API, for tests. Every export is named here on purpose;
-// the spec types its signatures use are re-exported so that this entry's signatures stand on their own.
+/**
+ * The kubelet's side of the Downward API, for tests: {@link createDownwardVolume} writes a downwardAPI volume exactly
+ * as the kubelet does (file format and atomic-writer sequence), into a real directory or memfs, and
+ * {@link downwardEnv} gives the env vars the kubelet would inject, for a {@link PodDescription}.
+ *
+ * @packageDocumentation
+ */
+
+// Every export is named here on purpose; the spec types its signatures use are re-exported so that this entry's
+// signatures stand on their own.
 
 export { createDownwardVolume } from './downward-volume.js';
 export type { CreateDownwardVolumeOptions, DownwardVolume, UpdateDownwardVolumeOptions } from './downward-volume.js';
