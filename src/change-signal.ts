@@ -1,7 +1,7 @@
 // When might the volume have changed? Watching the `labels` file goes deaf after the kubelet's first swap, and
-// filtering chokidar's events by name loses the last event of a burst (KUBERNETES.md section 3). So: watch the
-// directory, treat every event as "maybe changed", and leave it to the reader to compare content. A slow resync
-// is the safety net; polling `..data` replaces events when the system cannot give them.
+// filtering chokidar's events by name loses the last event of a burst (its per-path throttle swallows it). So:
+// watch the directory, treat every event as "maybe changed", and leave it to the reader to compare content. A slow
+// resync is the safety net; polling `..data` replaces events when the system cannot give them.
 
 import { readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';

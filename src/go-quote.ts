@@ -125,7 +125,8 @@ function utf8Width(rune: number): number {
  *
  * @remarks
  * Printability follows the Unicode tables of this JavaScript engine, the kubelet's follow its Go toolchain; they
- * differ only for code points assigned in between (see KUBERNETES.md section 2).
+ * differ only for code points assigned in between: a kubelet built with an older Go escapes (`\U0001fae0`) what a
+ * newer one writes as is. Unquoting reads both forms.
  */
 export function goQuote(bytes: Uint8Array): string {
   // The worst case is \xNN: four bytes out for each byte in.

@@ -1,4 +1,5 @@
-// Reading a downwardAPI volume from memfs: the kubelet's layout built by hand, as KUBERNETES.md describes it.
+// Reading a downwardAPI volume from memfs: the kubelet's layout (timestamped directory, ..data, visible links) built
+// by hand, independently of the testing kit's writer.
 import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { isNotInKubernetesError } from '../src/errors.js';
