@@ -22,7 +22,7 @@ export interface ReadPodMetadataOptions {
   /** What to read and where from; default {@link defaultSpec}. Validated with {@link defineSpec}. */
   readonly spec?: DownwardApiSpec;
   /**
-   * The directory where the downwardAPI volume is mounted. Default: the env var `KUBE_DOWNWARD_VOLUME`, else the
+   * The directory where the downwardAPI volume is mounted. Default: `KUBE_DOWNWARD_VOLUME` of `env`, else the
    * spec's `volume.mountPath` (`/etc/downward` in the default spec). A volume named by this option or by
    * `KUBE_DOWNWARD_VOLUME` must exist; the spec's default mount path may be absent (a pod with env vars only).
    */
