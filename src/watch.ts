@@ -248,6 +248,8 @@ function watchEvents(p: Plan, time: Timing, watchDirectory: WatchDirectory | und
 interface SharedWatch {
   /** The current snapshot (if any) for a new subscriber, then the shared events. */
   readonly events: Observable<PodMetadataEvent>;
+  /** The snapshots alone, the latest replayed to a new subscriber. */
+  readonly snapshots: Observable<PodMetadata>;
 }
 
 const shared = new Map<string, SharedWatch>();
@@ -270,7 +272,7 @@ function sharedWatch(options: WatchPodMetadataOptions, watchDirectory?: WatchDir
   const key = JSON.stringify([p.volume?.dir, idOf(p.spec), idOf(p.env), idOf(p.fs), p.maxFileBytes, time, watchDirectory && idOf(watchDirectory)]);
   const existing = shared.get(key);
   if (existing !== undefined) return existing;
-  const { concat, defer, finalize, of, share, tap } = rxjs();
+  const { concat, defer, filter, finalize, map, of, share, shareReplay, tap } = rxjs();
   let latest: PodMetadata | undefined;
   // share() with refCount semantics: the last unsubscribe tears the watcher down, the next subscribe starts afresh.
   const live = watchEvents(p, time, watchDirectory).pipe(
@@ -286,7 +288,13 @@ function sharedWatch(options: WatchPodMetadataOptions, watchDirectory?: WatchDir
     const current = latest;
     return current === undefined ? live : concat(of<PodMetadataEvent>({ type: 'snapshot', metadata: current }), live);
   });
-  const entry = { events };
+  // Both views hold the one shared watcher: the last unsubscribe of either closes it only when the other has none.
+  const snapshots = live.pipe(
+    filter((event): event is Extract<PodMetadataEvent, { type: 'snapshot' }> => event.type === 'snapshot'),
+    map((event) => event.metadata),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+  const entry = { events, snapshots };
   shared.set(key, entry);
   return entry;
 }
@@ -335,11 +343,7 @@ export function watchPodMetadataEventsWith(
  * @public
  */
 export function watchPodMetadata(options: WatchPodMetadataOptions = {}): Observable<PodMetadata> {
-  const { filter, map } = rxjs();
-  return watchPodMetadataEvents(options).pipe(
-    filter((event): event is Extract<PodMetadataEvent, { type: 'snapshot' }> => event.type === 'snapshot'),
-    map((event) => event.metadata),
-  );
+  return untilAborted(sharedWatch(options).snapshots, options.signal);
 }
 
 /**

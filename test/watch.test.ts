@@ -168,11 +168,16 @@ describe('sharing and teardown', () => {
     // A late subscriber gets the current snapshot at once, from the shared watch.
     expect(second.map(labelOf('n'))).toEqual(['0']);
     expect(fsWatchHandles()).toBe(withOne);
-    v.update({ labels: { n: '1' } });
-    await vi.waitFor(() => expect([first.length, second.length]).toEqual([2, 2]), WAIT);
-    a.unsubscribe();
+    const events: PodMetadataEvent[] = [];
+    const c = watchPodMetadataEvents(options).subscribe((e) => events.push(e));
+    expect(events.map((e) => e.type === 'snapshot' && e.metadata.labels['n'])).toEqual(['0']);
     expect(fsWatchHandles()).toBe(withOne);
+    v.update({ labels: { n: '1' } });
+    await vi.waitFor(() => expect([first.length, second.length, events.length]).toEqual([2, 2, 2]), WAIT);
+    a.unsubscribe();
     b.unsubscribe();
+    expect(fsWatchHandles()).toBe(withOne);
+    c.unsubscribe();
     await noWatchers();
   });
 
