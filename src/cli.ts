@@ -8,7 +8,7 @@ import { isDownwardApiError, isNotInKubernetesError } from './errors.js';
 import { downwardPodSpec } from './manifest.js';
 import type { PodMetadata } from './pod-metadata.js';
 import { readPodMetadataSync, type ReadPodMetadataOptions } from './read.js';
-import { describeChange, diffSnapshots } from './snapshot-diff.js';
+import { SCALAR_FIELDS, describeAmount, describeChange, diffSnapshots } from './snapshot-diff.js';
 import { defineSpec } from './spec.js';
 import { createDownwardVolume, downwardEnv, seedPod } from './testing/index.js';
 import { watchPodMetadataEvents } from './watch.js';
@@ -142,14 +142,13 @@ function toJson(meta: PodMetadata, indent?: number): string {
 
 function table(meta: PodMetadata): string {
   const rows: [string, string][] = [];
-  for (const field of ['name', 'namespace', 'uid', 'nodeName', 'serviceAccountName', 'podIP', 'podIPs', 'hostIP', 'hostIPs'] as const) {
+  for (const field of SCALAR_FIELDS) {
     const value = meta[field];
     if (value !== undefined) rows.push([field, typeof value === 'string' ? value : value.join(', ')]);
   }
   for (const [name, value] of Object.entries(meta.resources)) {
     if (value === undefined) continue;
-    const amount = 'millicores' in value ? `${value.millicores} millicores` : `${value.bytes} bytes`;
-    rows.push([name, `${amount} (divisor ${value.divisor})`]);
+    rows.push([name, `${describeAmount(value)} (divisor ${value.divisor})`]);
   }
   for (const [kind, map] of [['label', meta.labels], ['annotation', meta.annotations]] as const) {
     for (const [key, value] of Object.entries(map)) rows.push([`${kind} ${key}`, JSON.stringify(value)]);

@@ -4,6 +4,7 @@
 import { DownwardApiError, problem, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
 import { goQuote, goUnquote } from './go-quote.js';
 import { checkAnnotationKey, checkQualifiedName } from './names.js';
+import { decodeUtf8 } from './utf8.js';
 
 /**
  * The labels or annotations of a pod, key to value.
@@ -65,8 +66,6 @@ export interface FormatDownwardMapOptions {
 /** A 1 MiB file of garbage would otherwise make an error message of a million lines. */
 const MAX_LISTED_PROBLEMS = 20;
 
-/** Keeps a leading U+FEFF (a plain TextDecoder drops it) and turns invalid UTF-8 into U+FFFD, never throwing. */
-const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 const HINT =
@@ -169,7 +168,7 @@ export function parseDownwardMap(text: string, options: ParseDownwardMapOptions 
       report('DUPLICATE_KEY', 1, 'a key on one line only', `The kubelet writes each key once; see line ${firstLine}.`);
     }
     const value = goUnquote(line.slice(separator + 1));
-    if (value.ok) map[key] = utf8Decoder.decode(value.bytes);
+    if (value.ok) map[key] = decodeUtf8(value.bytes);
     else report(value.failure.code, separator + 2 + value.failure.offset, value.failure.rule);
   }
 

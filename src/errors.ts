@@ -125,6 +125,11 @@ export interface DownwardApiProblem {
 
 const MAX_VALUE_LENGTH = 80;
 
+/** The `code` of a Node.js system error (`ENOENT`, `EACCES`, ...), from node:fs or memfs alike. */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
 /** Keeps error messages readable when a value is an entire JSON document. */
 export function shorten(value: string): string {
   return value.length <= MAX_VALUE_LENGTH ? value : `${value.slice(0, MAX_VALUE_LENGTH - 1)}…`;
@@ -141,7 +146,8 @@ export function problem(
   return value === undefined ? { code, source, rule, hint } : { code, source, value: shorten(value), rule, hint };
 }
 
-function describeSource(source: DownwardApiSource): string {
+/** The source as messages name it: `env POD_IP`, `file /etc/downward/labels:3:7`, `spec env[0].name`. */
+export function describeSource(source: DownwardApiSource): string {
   switch (source.kind) {
     case 'env':
       return `env ${source.name}`;

@@ -4,11 +4,7 @@
 // Both build a byte buffer, as Go does, and convert once: appending to a string escape by escape is several times
 // slower on escape-heavy values such as a last-applied-configuration JSON.
 
-/**
- * `ignoreBOM` because a plain `TextDecoder` drops a leading U+FEFF. goQuote never produces one (U+FEFF is always
- * escaped), but a decoder that can silently lose a character has no place here.
- */
-const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+import { decodeUtf8 } from './utf8.js';
 
 const HEX = '0123456789abcdef';
 const BACKSLASH = 0x5c;
@@ -151,7 +147,7 @@ export function goQuote(bytes: Uint8Array): string {
     }
   }
   written = writeAscii(out, written, '"');
-  return utf8Decoder.decode(out.subarray(0, written));
+  return decodeUtf8(out.subarray(0, written));
 }
 
 /**

@@ -1,6 +1,7 @@
 // The pod-spec entries a spec needs: the container's env, the downwardAPI volume and its mount. What the reader
 // reads is what this writes, so the two agree by construction.
 
+import { checkDns1123Label } from './names.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
@@ -83,9 +84,8 @@ export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardP
   const container = options.container ?? read[0] ?? 'main';
   const volumeName = options.volumeName ?? 'downward';
   for (const [what, name] of [['container', container], ['volumeName', volumeName]] as const) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-      throw new RangeError(`${what} must be a DNS-1123 label (lower-case alphanumerics and '-'), not ${JSON.stringify(name)}`);
-    }
+    const broken = checkDns1123Label(name);
+    if (broken !== undefined) throw new RangeError(`${what} must be ${broken}, not ${JSON.stringify(name)}`);
   }
   const rename = read.length === 1 ? read[0] : undefined;
   const env = spec.env

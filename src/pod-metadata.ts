@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { parseDownwardMap, type DownwardMap } from './downward-map.js';
-import { DownwardApiError, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
+import { DownwardApiError, describeSource, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
 import { fieldTarget, type FieldTarget, type ScalarField } from './field-path.js';
 import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from './names.js';
 import {
@@ -109,6 +109,11 @@ const dnsSubdomain: FieldRule = {
 };
 const ip = z.union([z.ipv4(), z.ipv6()]);
 const ipRule: FieldRule = { schema: ip, code: 'INVALID_IP', rule: 'an IPv4 or IPv6 address' };
+
+/** The rule an IP address text breaks, or undefined: the check the reader applies to `podIP` and `hostIP`. */
+export function checkIp(value: string): string | undefined {
+  return ip.safeParse(value).success ? undefined : ipRule.rule;
+}
 const ipListRule: FieldRule = {
   schema: z.pipe(
     z.string(),
@@ -164,10 +169,6 @@ const FIELD_PATHS: Readonly<Record<ScalarField, string>> = {
 
 type Slot<V> = { readonly value: V; readonly source: DownwardApiSource };
 
-function describe(source: DownwardApiSource): string {
-  return source.kind === 'env' ? `env ${source.name}` : source.kind === 'file' ? `file ${source.path}` : source.kind;
-}
-
 function sameText<V extends string | readonly string[]>(a: V, b: V): V | undefined {
   return String(a) === String(b) ? a : undefined;
 }
@@ -222,7 +223,7 @@ class Slots<K, V> {
         'CONFLICT',
         slot.source,
         shown(slot.value),
-        `equal to ${label} from ${describe(previous.source)}${before === undefined ? '' : ` (${JSON.stringify(before)})`}`,
+        `equal to ${label} from ${describeSource(previous.source)}${before === undefined ? '' : ` (${JSON.stringify(before)})`}`,
         'Both sources should come from the same pod field; check the manifest for a literal value or a stale copy.',
       ),
     );
@@ -260,7 +261,7 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
       }
       case 'map':
         try {
-          const path = source.kind === 'file' ? source.path : describe(source);
+          const path = source.kind === 'file' ? source.path : describeSource(source);
           for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
             maps[target.field].put(key, { value, source }, `${target.field}['${key}']`);
           }
@@ -324,7 +325,7 @@ function checkIpList(
         'IP_LIST_MISMATCH',
         many.source,
         (many.value as readonly string[]).join(','),
-        `a list whose first entry equals ${single} from ${describe(one.source)} (${String(one.value)})`,
+        `a list whose first entry equals ${single} from ${describeSource(one.source)} (${String(one.value)})`,
         `Set both from the same pod: ${FIELD_PATHS[list]} and ${FIELD_PATHS[single]} are written together by the kubelet.`,
       ),
     );

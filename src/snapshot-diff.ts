@@ -8,11 +8,16 @@ export type SnapshotChange =
   | { readonly kind: 'resource'; readonly name: string; readonly before?: ResourceValue; readonly after?: ResourceValue }
   | { readonly kind: 'field'; readonly name: string; readonly before?: string; readonly after?: string };
 
-const FIELDS = ['name', 'namespace', 'uid', 'nodeName', 'serviceAccountName', 'podIP', 'podIPs', 'hostIP', 'hostIPs'] as const;
+/** The scalar fields of a snapshot, in the order a person reads them. */
+export const SCALAR_FIELDS = ['name', 'namespace', 'uid', 'nodeName', 'serviceAccountName', 'podIP', 'podIPs', 'hostIP', 'hostIPs'] as const;
+
+/** `15 millicores`, `4194304 bytes`. */
+export function describeAmount(value: ResourceValue): string {
+  return 'millicores' in value ? `${value.millicores} millicores` : `${value.bytes} bytes`;
+}
 
 function amount(value: ResourceValue | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return 'millicores' in value ? `${value.millicores} millicores` : `${value.bytes} bytes`;
+  return value === undefined ? undefined : describeAmount(value);
 }
 
 function text(value: string | readonly string[] | undefined): string | undefined {
@@ -30,7 +35,7 @@ function mapChanges(kind: 'label' | 'annotation', before: Readonly<Record<string
 
 export function diffSnapshots(before: PodMetadata, after: PodMetadata): SnapshotChange[] {
   const changes: SnapshotChange[] = [];
-  for (const name of FIELDS) {
+  for (const name of SCALAR_FIELDS) {
     const [a, b] = [text(before[name]), text(after[name])];
     if (a !== b) changes.push({ kind: 'field', name, ...(a === undefined ? {} : { before: a }), ...(b === undefined ? {} : { after: b }) });
   }

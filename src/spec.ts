@@ -204,7 +204,8 @@ export const defaultSpec: DownwardApiSpec = deepFreeze({
   },
 });
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything reachable from it. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

@@ -3,9 +3,10 @@
 // both the synchronous and the promise-based reader.
 
 import { join } from 'node:path';
-import { problem, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
+import { errorCode, problem, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
 import { targetOf, type Reading } from './pod-metadata.js';
 import type { DownwardVolumeItem } from './spec.js';
+import { asText } from './utf8.js';
 
 /**
  * The few file-system calls the volume reader makes; `node:fs` (the default) and memfs's `fs` both fit.
@@ -54,11 +55,6 @@ export type VolumeRead =
 
 /** The kubelet swaps a generation every sync at most, so a handful of retries only fails on a runaway writer. */
 const MAX_ATTEMPTS = 5;
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
 
 function unreadable(source: DownwardApiSource, code: string | undefined, hint: string): DownwardApiProblem {
   return problem('VOLUME_UNREADABLE', source, undefined, `readable (${code ?? 'unknown error'})`, hint);
@@ -70,7 +66,7 @@ const PERMISSION_HINT = 'Check the volume mount and the file modes (items[].mode
 function* resolveGeneration(dir: string): Generator<Request, string | undefined, unknown> {
   try {
     const link = (yield { op: 'readlink', path: join(dir, '..data') }) as string | Uint8Array;
-    return typeof link === 'string' ? link : utf8.decode(link);
+    return asText(link);
   } catch (error) {
     // ENOENT: no `..data` at all; EINVAL: `..data` is not a link. Either way, read the files as they are.
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'EINVAL') return undefined;
@@ -123,7 +119,7 @@ export function* readVolume(
           continue;
         }
         const data = (yield { op: 'read', path }) as string | Uint8Array;
-        const raw = typeof data === 'string' ? data : utf8.decode(data);
+        const raw = asText(data);
         readings.push({ target: targetOf(item), raw, source });
       } catch (error) {
         if (errorCode(error) !== 'ENOENT') {

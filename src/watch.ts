@@ -6,6 +6,7 @@ import type { PodMetadata } from './pod-metadata.js';
 import { plan, readPlanned, type Plan, type ReadPodMetadataOptions } from './read.js';
 import { rxjs } from './rxjs.js';
 import { findSubPathMounts } from './subpath.js';
+import { asText } from './utf8.js';
 
 /**
  * Options of {@link watchPodMetadata} and the functions built on it.
@@ -106,7 +107,7 @@ function notice(code: 'WATCH_FALLBACK' | 'SUBPATH_MOUNT', path: string, rule: st
 function subPathMounts(p: Plan, dir: string): string[] {
   try {
     const text = p.fs.readFileSync('/proc/self/mountinfo');
-    return findSubPathMounts(typeof text === 'string' ? text : new TextDecoder().decode(text), dir);
+    return findSubPathMounts(asText(text), dir);
   } catch {
     return [];
   }

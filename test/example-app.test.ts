@@ -8,6 +8,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { downwardPodSpec } from '../src/manifest.js';
 import { createDownwardVolume, downwardEnv, seedPod } from '../src/testing/index.js';
+import { asKubernetesReadsIt } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cleanup: (() => void)[] = [];
@@ -16,10 +17,9 @@ afterEach(() => cleanup.splice(0).forEach((f) => f()));
 it('has a Deployment whose Downward API entries are what `kube-downward manifest` prints', () => {
   const deployment = parse(readFileSync(join(root, 'examples/app/deployment.yaml'), 'utf8'));
   const { containers, volumes } = downwardPodSpec({ includeOptional: true });
-  const normalized = (data: unknown) => JSON.parse(JSON.stringify(data, (key, value: unknown) => (key === 'divisor' ? String(value) : value)));
   const [container] = deployment.spec.template.spec.containers;
-  expect(normalized({ name: container.name, env: container.env, volumeMounts: container.volumeMounts })).toEqual(normalized(containers[0]));
-  expect(normalized(deployment.spec.template.spec.volumes)).toEqual(normalized(volumes));
+  expect(asKubernetesReadsIt({ name: container.name, env: container.env, volumeMounts: container.volumeMounts })).toEqual(asKubernetesReadsIt(containers[0]));
+  expect(asKubernetesReadsIt(deployment.spec.template.spec.volumes)).toEqual(asKubernetesReadsIt(volumes));
 });
 
 it('serves its pod identity and goes into maintenance when labelled, without a restart', async () => {

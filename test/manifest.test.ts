@@ -5,23 +5,22 @@ import { downwardPodSpec } from '../src/manifest.js';
 import { readPodMetadataSync } from '../src/read.js';
 import { defaultSpec, defineSpec } from '../src/spec.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume, type PodDescription } from '../src/testing/index.js';
+import { asKubernetesReadsIt } from './support.js';
 
 const seedEnvPod = parse(readFileSync(new URL('../fixtures/manifests/seed-env-pod.yaml', import.meta.url), 'utf8'));
 const seedVolumePod = parse(readFileSync(new URL('../fixtures/manifests/seed-volume-pod.yaml', import.meta.url), 'utf8'));
 
-/** YAML reads `divisor: 1` as a number; Kubernetes reads it as the quantity "1". */
-const normalized = (data: unknown): unknown => JSON.parse(JSON.stringify(data, (key, value: unknown) => (key === 'divisor' ? String(value) : value)));
 
 const volumes: DownwardVolume[] = [];
 afterEach(() => volumes.splice(0).forEach((v) => v.remove()));
 
 describe('downwardPodSpec', () => {
   it("reproduces the README's two pods with the default spec", () => {
-    const spec = normalized(downwardPodSpec()) as ReturnType<typeof downwardPodSpec>;
+    const spec = asKubernetesReadsIt(downwardPodSpec()) as ReturnType<typeof downwardPodSpec>;
     const [envContainer] = seedEnvPod.spec.containers;
     const [volumeContainer] = seedVolumePod.spec.containers;
-    expect(spec.containers).toEqual([{ name: 'main', env: normalized(envContainer.env), volumeMounts: volumeContainer.volumeMounts }]);
-    expect(spec.volumes).toEqual(normalized(seedVolumePod.spec.volumes));
+    expect(spec.containers).toEqual([{ name: 'main', env: asKubernetesReadsIt(envContainer.env), volumeMounts: volumeContainer.volumeMounts }]);
+    expect(spec.volumes).toEqual(asKubernetesReadsIt(seedVolumePod.spec.volumes));
   });
 
   it('adds the optional env vars on request, without kube-downward\'s own flag', () => {

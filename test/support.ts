@@ -16,3 +16,8 @@ export function failure(run: () => unknown): DownwardApiError {
   }
   throw new Error('expected a DownwardApiError');
 }
+
+/** Manifest data as Kubernetes reads it: YAML's `divisor: 1` is a number, the API server's quantity "1" is text. */
+export function asKubernetesReadsIt(data: unknown): unknown {
+  return JSON.parse(JSON.stringify(data, (key, value: unknown) => (key === 'divisor' ? String(value) : value)));
+}

@@ -3,6 +3,8 @@
 // `..data_tmp` symlink over `..data`.
 
 import { dirname, join } from 'node:path';
+import { errorCode } from '../errors.js';
+import { asText } from '../utf8.js';
 import type { Payload } from './kubelet-files.js';
 import { timestampDirPrefix } from './kubelet-time.js';
 
@@ -59,7 +61,6 @@ const NEW_DATA_DIR = '..data_tmp';
 /** os.MkdirTemp gives up after this many names that exist already. */
 const MAX_TEMP_ATTEMPTS = 10_000;
 const UINT32_LIMIT = 2 ** 32;
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Where the writer's clock and randomness come from. */
 export interface AtomicWriterOptions {
@@ -70,18 +71,11 @@ export interface AtomicWriterOptions {
   readonly renameSwitch: boolean;
 }
 
-export function text(value: string | Uint8Array): string {
-  return typeof value === 'string' ? value : utf8.decode(value);
-}
-
-export function errorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-}
 
 /** readlink, with a missing link as undefined. */
 export function readlinkIfExists(fs: VolumeWriterFileSystem, path: string): string | undefined {
   try {
-    return text(fs.readlinkSync(path));
+    return asText(fs.readlinkSync(path));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;

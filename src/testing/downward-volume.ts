@@ -6,7 +6,8 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../spec.js';
-import { AtomicWriter, readlinkIfExists, renamesSymlinks, text, type VolumeWriterFileSystem } from './atomic-writer.js';
+import { asText } from '../utf8.js';
+import { AtomicWriter, readlinkIfExists, renamesSymlinks, type VolumeWriterFileSystem } from './atomic-writer.js';
 import { configSeenOf, kubeletCopy, type KubeletAnnotationOptions } from './kubelet-annotations.js';
 import { volumePayload } from './kubelet-files.js';
 import { resolvePod, type PodDescription, type ResolvedPod } from './pod-description.js';
@@ -135,7 +136,7 @@ function callable<T>(name: string, value: T | undefined, fallback: T): T {
 function volumeDirectory(fs: VolumeWriterFileSystem, directory: string | undefined): string {
   if (directory === undefined) {
     fs.mkdirSync(tmpdir(), { recursive: true });
-    return text(fs.mkdtempSync(join(tmpdir(), 'kube-downward-')));
+    return asText(fs.mkdtempSync(join(tmpdir(), 'kube-downward-')));
   }
   if (typeof directory !== 'string' || directory === '') throw new TypeError('options.directory must be a non-empty string');
   fs.mkdirSync(directory, { recursive: true });

@@ -1,7 +1,6 @@
 // The pod a test describes, and the pod the kubelet would hold for it: defaults filled in, checked against the
 // rules the API server applies, so the writer never produces a volume no kubelet could have written.
 
-import { isIP } from 'node:net';
 import { isDownwardApiError } from '../errors.js';
 import {
   checkAnnotationKey,
@@ -10,7 +9,9 @@ import {
   checkLabelValue,
   checkQualifiedName,
 } from '../names.js';
+import { checkIp } from '../pod-metadata.js';
 import { parseQuantity } from '../quantity.js';
+import { deepFreeze } from '../spec.js';
 
 /**
  * A container's requests and limits, as in a pod manifest's `resources`: Kubernetes quantity strings keyed by
@@ -141,14 +142,6 @@ export const seedPod: PodDescription = deepFreeze({
   nodeAllocatable: { cpu: '940m', memory: '2868952Ki', 'ephemeral-storage': '47093746742' },
 });
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
 /** A container with the API server's defaulting applied: requests filled from limits. */
 export interface ResolvedContainer {
   readonly name: string;
@@ -208,17 +201,14 @@ function stringMap(
   return map;
 }
 
-const checkIP = (value: string): string | undefined =>
-  isIP(value) === 0 ? 'an IPv4 or IPv6 address' : undefined;
-
 /** `podIP`/`podIPs` (or the host pair) as the kubelet reports them: a non-empty list whose first entry is the IP. */
 function ipList(field: 'podIP' | 'hostIP', one: unknown, many: unknown, seed: readonly string[]): readonly string[] {
   const list = many === undefined ? (one === undefined ? seed : [one]) : many;
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(`pod description ${field}s must be a non-empty array of IP addresses`);
   }
-  const ips = list.map((ip: unknown, i) => checked(`${field}s[${i}]`, ip, checkIP));
-  if (one !== undefined && checked(field, one, checkIP) !== ips[0]) {
+  const ips = list.map((ip: unknown, i) => checked(`${field}s[${i}]`, ip, checkIp));
+  if (one !== undefined && checked(field, one, checkIp) !== ips[0]) {
     throw fail(field, one, `the first entry of ${field}s (${JSON.stringify(ips[0])})`);
   }
   return ips;
