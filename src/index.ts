@@ -9,18 +9,18 @@
 
 // The public API: every export is named here on purpose.
 
-export { parseDownwardMap, formatDownwardMap } from './downward-map.js';
-export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } from './downward-map.js';
+export { parseDownwardMap, formatDownwardMap } from './format/downward-map.js';
+export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } from './format/downward-map.js';
 export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKubernetesError } from './errors.js';
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
-export { downwardPodSpec } from './manifest.js';
-export type { DownwardPodSpec, DownwardPodSpecOptions } from './manifest.js';
-export type { PodMetadata, PodResources } from './pod-metadata.js';
-export { Quantity, parseQuantity } from './quantity.js';
-export type { QuantityFormat } from './quantity.js';
-export { readPodMetadata, readPodMetadataSync } from './read.js';
-export type { ReadPodMetadataOptions } from './read.js';
-export { canonicalDivisor, formatResourceValue, isResourceName, parseResourceValue } from './resource.js';
+export { downwardPodSpec } from './spec/manifest.js';
+export type { DownwardPodSpec, DownwardPodSpecOptions } from './spec/manifest.js';
+export type { PodMetadata, PodResources } from './sources/pod-metadata.js';
+export { Quantity, parseQuantity } from './format/quantity.js';
+export type { QuantityFormat } from './format/quantity.js';
+export { readPodMetadata, readPodMetadataSync } from './sources/read.js';
+export type { ReadPodMetadataOptions } from './sources/read.js';
+export { canonicalDivisor, formatResourceValue, isResourceName, parseResourceValue } from './format/resource.js';
 export type {
   ByteResourceName,
   ByteResourceValue,
@@ -31,11 +31,11 @@ export type {
   ResourceInterval,
   ResourceName,
   ResourceValue,
-} from './resource.js';
-export { defaultSpec, defineSpec } from './spec.js';
-export type { VolumeFileSystem } from './volume-source.js';
-export { iteratePodMetadata, waitForPodMetadata, watchPodMetadata, watchPodMetadataEvents } from './watch.js';
-export type { PodMetadataEvent, WatchPodMetadataOptions } from './watch.js';
+} from './format/resource.js';
+export { defaultSpec, defineSpec } from './spec/spec.js';
+export type { VolumeFileSystem } from './sources/volume.js';
+export { iteratePodMetadata, waitForPodMetadata, watchPodMetadata, watchPodMetadataEvents } from './live/watch.js';
+export type { PodMetadataEvent, WatchPodMetadataOptions } from './live/watch.js';
 export type {
   DownwardApiSpec,
   DownwardEnvVar,
@@ -44,4 +44,4 @@ export type {
   DownwardVolumeSpec,
   ObjectFieldSelector,
   ResourceFieldSelector,
-} from './spec.js';
+} from './spec/spec.js';

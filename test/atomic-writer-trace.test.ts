@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDownwardVolume, type DownwardVolume } from '../src/testing/index.js';
-import type { DownwardVolumeItem } from '../src/spec.js';
+import type { DownwardVolumeItem } from '../src/spec/spec.js';
 
 interface TraceStep {
   readonly scenario: string;

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { downwardPodSpec } from '../src/manifest.js';
+import { downwardPodSpec } from '../src/spec/manifest.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume } from '../src/testing/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
+const cli = join(root, 'dist', 'cli', 'main.js');
 const seedEnvFile = join(root, 'fixtures', 'env', 'seed.env');
 const seedVolume = join(root, 'fixtures', 'volumes', 'seed');
 const baseEnv = { PATH: process.env['PATH'] ?? '' };

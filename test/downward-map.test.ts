@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDownwardMap, parseDownwardMap, type ParseDownwardMapOptions } from '../src/downward-map.js';
+import { formatDownwardMap, parseDownwardMap, type ParseDownwardMapOptions } from '../src/format/downward-map.js';
 import { DownwardApiError, isDownwardApiError, type DownwardApiErrorCode } from '../src/errors.js';
-import { checkAnnotationKey, checkQualifiedName } from '../src/names.js';
+import { checkAnnotationKey, checkQualifiedName } from '../src/format/names.js';
 import { failure } from './support.js';
 
 interface Entry {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../src/env-file.js';
+import { parseEnvFile } from '../src/cli/env-file.js';
 import { isDownwardApiError } from '../src/errors.js';
 
 describe('parseEnvFile', () => {

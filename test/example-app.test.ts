@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterEach, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { downwardPodSpec } from '../src/manifest.js';
+import { downwardPodSpec } from '../src/spec/manifest.js';
 import { createDownwardVolume, downwardEnv, seedPod } from '../src/testing/index.js';
 import { asKubernetesReadsIt } from './support.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { goQuote, goUnquote, type GoUnquoteFailure } from '../src/go-quote.js';
+import { goQuote, goUnquote, type GoUnquoteFailure } from '../src/format/go-quote.js';
 
 interface Entry {
   readonly key: string;

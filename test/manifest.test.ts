@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { downwardPodSpec } from '../src/manifest.js';
-import { readPodMetadataSync } from '../src/read.js';
-import { defaultSpec, defineSpec } from '../src/spec.js';
+import { downwardPodSpec } from '../src/spec/manifest.js';
+import { readPodMetadataSync } from '../src/sources/read.js';
+import { defaultSpec, defineSpec } from '../src/spec/spec.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume, type PodDescription } from '../src/testing/index.js';
 import { asKubernetesReadsIt } from './support.js';
 

@@ -5,7 +5,7 @@ import {
   checkDns1123Subdomain,
   checkLabelValue,
   checkQualifiedName,
-} from '../src/names.js';
+} from '../src/format/names.js';
 
 const valid = (check: (v: string) => string | undefined, value: string) => check(value) === undefined;
 

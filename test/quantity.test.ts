@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DownwardApiError } from '../src/errors.js';
-import { parseQuantity, type Quantity } from '../src/quantity.js';
+import { parseQuantity, type Quantity } from '../src/format/quantity.js';
 import { failure } from './support.js';
 
 interface QuantityVector {

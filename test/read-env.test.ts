@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isNotInKubernetesError } from '../src/errors.js';
-import { readPodMetadata, readPodMetadataSync } from '../src/read.js';
-import { defineSpec } from '../src/spec.js';
+import { readPodMetadata, readPodMetadataSync } from '../src/sources/read.js';
+import { defineSpec } from '../src/spec/spec.js';
 import { failure, seedEnv } from './support.js';
 
 

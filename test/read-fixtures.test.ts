@@ -3,9 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatDownwardMap } from '../src/downward-map.js';
-import { readPodMetadata, readPodMetadataSync } from '../src/read.js';
-import { defineSpec } from '../src/spec.js';
+import { formatDownwardMap } from '../src/format/downward-map.js';
+import { readPodMetadata, readPodMetadataSync } from '../src/sources/read.js';
+import { defineSpec } from '../src/spec/spec.js';
 import { seedEnv } from './support.js';
 
 const volumes = fileURLToPath(new URL('../fixtures/volumes/', import.meta.url));

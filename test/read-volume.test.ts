@@ -3,9 +3,9 @@
 import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { isNotInKubernetesError } from '../src/errors.js';
-import { readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/read.js';
-import { defineSpec, type DownwardApiSpec } from '../src/spec.js';
-import type { VolumeFileSystem } from '../src/volume-source.js';
+import { readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/sources/read.js';
+import { defineSpec, type DownwardApiSpec } from '../src/spec/spec.js';
+import type { VolumeFileSystem } from '../src/sources/volume.js';
 import { failure, seedEnv } from './support.js';
 
 const SEED_LABELS = 'foo="bar"';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { downwardPodSpec } from '../src/manifest.js';
+import { downwardPodSpec } from '../src/spec/manifest.js';
 import { asKubernetesReadsIt } from './support.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

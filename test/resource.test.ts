@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseQuantity } from '../src/quantity.js';
+import { parseQuantity } from '../src/format/quantity.js';
 import {
   canonicalDivisor,
   formatResourceValue,
@@ -10,7 +10,7 @@ import {
   type ByteResourceName,
   type ResourceName,
   type ResourceValue,
-} from '../src/resource.js';
+} from '../src/format/resource.js';
 import { failure } from './support.js';
 
 interface DivisorVector {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSpec, defineSpec } from '../src/spec.js';
+import { defaultSpec, defineSpec } from '../src/spec/spec.js';
 import { failure } from './support.js';
 
 const specError = (spec: unknown) => failure(() => defineSpec(spec));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findSubPathMounts } from '../src/subpath.js';
+import { findSubPathMounts } from '../src/live/subpath.js';
 
 // Lines as a kubelet's container sees them: the volume mounted whole, and items mounted with subPath.
 const mountinfo = [

@@ -1,6 +1,6 @@
 // What several test files share: the seed pod's env, and catching the DownwardApiError a call must throw.
 import { readFileSync } from 'node:fs';
-import { parseEnvFile } from '../src/env-file.js';
+import { parseEnvFile } from '../src/cli/env-file.js';
 import { isDownwardApiError, type DownwardApiError } from '../src/errors.js';
 
 /** fixtures/env/seed.env: the env of the README's pod, as `kubectl exec downward env` shows it. */

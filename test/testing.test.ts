@@ -6,11 +6,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memfs } from 'memfs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDownwardMap } from '../src/downward-map.js';
+import { formatDownwardMap } from '../src/format/downward-map.js';
 import { isDownwardApiError } from '../src/errors.js';
-import { readPodMetadataSync } from '../src/read.js';
-import { formatResourceValue } from '../src/resource.js';
-import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../src/spec.js';
+import { readPodMetadataSync } from '../src/sources/read.js';
+import { formatResourceValue } from '../src/format/resource.js';
+import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../src/spec/spec.js';
 import {
   createDownwardVolume,
   downwardEnv,

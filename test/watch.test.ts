@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DirectoryWatcher } from '../src/change-signal.js';
+import type { DirectoryWatcher } from '../src/live/change-signal.js';
 import { isNotInKubernetesError } from '../src/errors.js';
-import type { PodMetadata } from '../src/pod-metadata.js';
-import { defineSpec } from '../src/spec.js';
+import type { PodMetadata } from '../src/sources/pod-metadata.js';
+import { defineSpec } from '../src/spec/spec.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume } from '../src/testing/index.js';
-import type { VolumeFileSystem } from '../src/volume-source.js';
+import type { VolumeFileSystem } from '../src/sources/volume.js';
 import {
   iteratePodMetadata,
   waitForPodMetadata,
@@ -20,7 +20,7 @@ import {
   watchPodMetadataEventsWith,
   type PodMetadataEvent,
   type WatchPodMetadataOptions,
-} from '../src/watch.js';
+} from '../src/live/watch.js';
 
 const FAST = { debounceMs: 10, pollIntervalMs: 50 } as const;
 const WAIT = { timeout: 10_000, interval: 10 } as const;

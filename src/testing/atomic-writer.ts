@@ -4,7 +4,7 @@
 
 import { dirname, join } from 'node:path';
 import { errorCode } from '../errors.js';
-import { asText } from '../utf8.js';
+import { asText } from '../format/utf8.js';
 import type { Payload } from './kubelet-files.js';
 import { timestampDirPrefix } from './kubelet-time.js';
 

@@ -1,7 +1,7 @@
 // The env vars the kubelet injects for a container's `valueFrom.fieldRef` / `resourceFieldRef` entries
 // (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables), computed once, when the container starts.
 
-import { defaultSpec, defineSpec, type DownwardEnvVar } from '../spec.js';
+import { defaultSpec, defineSpec, type DownwardEnvVar } from '../spec/spec.js';
 import { configSeenOf, kubeletCopy, type KubeletAnnotationOptions } from './kubelet-annotations.js';
 import { resolvePod, type PodDescription } from './pod-description.js';
 import { fieldValue, resourceValue } from './pod-fields.js';

@@ -23,4 +23,4 @@ export type {
   DownwardVolumeItem,
   ObjectFieldSelector,
   ResourceFieldSelector,
-} from '../spec.js';
+} from '../spec/spec.js';

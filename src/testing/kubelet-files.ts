@@ -2,7 +2,7 @@
 // of the pod before handing them to the atomic writer.
 
 import { posix } from 'node:path';
-import type { DownwardVolumeItem } from '../spec.js';
+import type { DownwardVolumeItem } from '../spec/spec.js';
 import type { ResolvedPod } from './pod-description.js';
 import { fieldValue, resourceValue } from './pod-fields.js';
 

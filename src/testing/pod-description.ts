@@ -8,10 +8,10 @@ import {
   checkDns1123Subdomain,
   checkLabelValue,
   checkQualifiedName,
-} from '../names.js';
-import { checkIp } from '../pod-metadata.js';
-import { parseQuantity } from '../quantity.js';
-import { deepFreeze } from '../spec.js';
+} from '../format/names.js';
+import { checkIp } from '../sources/pod-metadata.js';
+import { parseQuantity } from '../format/quantity.js';
+import { deepFreeze } from '../spec/spec.js';
 
 /**
  * A container's requests and limits, as in a pod manifest's `resources`: Kubernetes quantity strings keyed by

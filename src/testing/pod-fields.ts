@@ -1,10 +1,10 @@
 // What the kubelet extracts from its copy of a pod for one fieldRef or resourceFieldRef (pkg/fieldpath,
 // pkg/kubelet/kubelet_pods.go): the same text for an env var and for a volume file.
 
-import { formatDownwardMap } from '../downward-map.js';
-import { fieldTarget } from '../field-path.js';
-import { formatResourceValue, type FormatResourceValueOptions, type ResourceName } from '../resource.js';
-import type { ResourceFieldSelector } from '../spec.js';
+import { formatDownwardMap } from '../format/downward-map.js';
+import { fieldTarget } from '../format/field-path.js';
+import { formatResourceValue, type FormatResourceValueOptions, type ResourceName } from '../format/resource.js';
+import type { ResourceFieldSelector } from '../spec/spec.js';
 import type { ResolvedContainer, ResolvedPod } from './pod-description.js';
 
 /**

@@ -1,7 +1,7 @@
 // The pod-spec entries a spec needs: the container's env, the downwardAPI volume and its mount. What the reader
 // reads is what this writes, so the two agree by construction.
 
-import { checkDns1123Label } from './names.js';
+import { checkDns1123Label } from '../format/names.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**

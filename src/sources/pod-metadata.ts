@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { parseDownwardMap, type DownwardMap } from './downward-map.js';
-import { DownwardApiError, describeSource, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
-import { fieldTarget, type FieldTarget, type ScalarField } from './field-path.js';
-import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from './names.js';
+import { parseDownwardMap, type DownwardMap } from '../format/downward-map.js';
+import { DownwardApiError, describeSource, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
+import { fieldTarget, type FieldTarget, type ScalarField } from '../format/field-path.js';
+import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from '../format/names.js';
 import {
   parseResourceValue,
   type ByteResourceName,
@@ -11,8 +11,8 @@ import {
   type CpuResourceValue,
   type ResourceName,
   type ResourceValue,
-} from './resource.js';
-import type { DownwardValueSource } from './spec.js';
+} from '../format/resource.js';
+import type { DownwardValueSource } from '../spec/spec.js';
 
 /**
  * A container's requests and limits, keyed by Kubernetes resource name: `millicores` for CPU, `bytes` for the rest.

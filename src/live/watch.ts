@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Observable } from 'rxjs';
 import { ChangeSignal, type WatchDirectory } from './change-signal.js';
-import { DownwardApiError, isDownwardApiError, isNotInKubernetesError, problem } from './errors.js';
-import type { PodMetadata } from './pod-metadata.js';
-import { plan, readPlanned, type Plan, type ReadPodMetadataOptions } from './read.js';
+import { DownwardApiError, isDownwardApiError, isNotInKubernetesError, problem } from '../errors.js';
+import type { PodMetadata } from '../sources/pod-metadata.js';
+import { plan, readPlanned, type Plan, type ReadPodMetadataOptions } from '../sources/read.js';
 import { rxjs } from './rxjs.js';
 import { findSubPathMounts } from './subpath.js';
-import { asText } from './utf8.js';
+import { asText } from '../format/utf8.js';
 
 /**
  * Options of {@link watchPodMetadata} and the functions built on it.

@@ -1,4 +1,4 @@
-import { DownwardApiError, problem, type DownwardApiProblem } from './errors.js';
+import { DownwardApiError, problem, type DownwardApiProblem } from '../errors.js';
 
 /**
  * Reads an env file as `docker run --env-file` does: one `NAME=value` per line, the first `=` splits, the value is

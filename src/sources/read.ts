@@ -1,9 +1,9 @@
 import * as nodeFs from 'node:fs';
-import { NotInKubernetesError, problem, type DownwardApiProblem } from './errors.js';
-import { readEnv, type Env } from './env-source.js';
+import { NotInKubernetesError, problem, type DownwardApiProblem } from '../errors.js';
+import { readEnv, type Env } from './env.js';
 import { assemblePodMetadata, type PodMetadata, type Reading } from './pod-metadata.js';
-import { defaultSpec, defineSpec, type DownwardApiSpec } from './spec.js';
-import { readVolume, runAsync, runSync, type VolumeFileSystem, type VolumeRead } from './volume-source.js';
+import { defaultSpec, defineSpec, type DownwardApiSpec } from '../spec/spec.js';
+import { readVolume, runAsync, runSync, type VolumeFileSystem, type VolumeRead } from './volume.js';
 
 /**
  * Options of {@link readPodMetadataSync} and {@link readPodMetadata}.

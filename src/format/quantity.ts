@@ -1,6 +1,6 @@
 // Kubernetes resource.Quantity (apimachinery pkg/api/resource), ported for reading: parse, String(), Value(),
 // MilliValue(). The value is kept exactly as unscaled × 10^-scale, so `1e999999` never becomes a huge bigint.
-import { DownwardApiError, problem, type DownwardApiSource } from './errors.js';
+import { DownwardApiError, problem, type DownwardApiSource } from '../errors.js';
 
 /**
  * How a {@link Quantity} prints itself, remembered from the suffix it was written with.

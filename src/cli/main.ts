@@ -4,14 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseEnvFile } from './env-file.js';
-import { isDownwardApiError, isNotInKubernetesError } from './errors.js';
-import { downwardPodSpec } from './manifest.js';
-import type { PodMetadata } from './pod-metadata.js';
-import { readPodMetadataSync, type ReadPodMetadataOptions } from './read.js';
-import { SCALAR_FIELDS, describeAmount, describeChange, diffSnapshots } from './snapshot-diff.js';
-import { defineSpec } from './spec.js';
-import { createDownwardVolume, downwardEnv, seedPod } from './testing/index.js';
-import { watchPodMetadataEvents } from './watch.js';
+import { isDownwardApiError, isNotInKubernetesError } from '../errors.js';
+import { downwardPodSpec } from '../spec/manifest.js';
+import type { PodMetadata } from '../sources/pod-metadata.js';
+import { readPodMetadataSync, type ReadPodMetadataOptions } from '../sources/read.js';
+import { SCALAR_FIELDS, describeAmount, describeChange, diffSnapshots } from '../live/snapshot-diff.js';
+import { defineSpec } from '../spec/spec.js';
+import { createDownwardVolume, downwardEnv, seedPod } from '../testing/index.js';
+import { watchPodMetadataEvents } from '../live/watch.js';
 
 const EXIT = { ok: 0, invalid: 1, usage: 2, notInKubernetes: 3 } as const;
 

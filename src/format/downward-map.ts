@@ -1,7 +1,7 @@
 // The labels and annotations files of a downwardAPI volume, as the kubelet writes them (pkg/fieldpath FormatMap):
 // one `key="value"` line per key, sorted by key, the value quoted by Go's %q, joined by \n with no final newline.
 
-import { DownwardApiError, problem, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
+import { DownwardApiError, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { goQuote, goUnquote } from './go-quote.js';
 import { checkAnnotationKey, checkQualifiedName } from './names.js';
 import { decodeUtf8 } from './utf8.js';

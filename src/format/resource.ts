@@ -1,6 +1,6 @@
 // resourceFieldRef values: the API server's divisor validation (pkg/apis/core/validation), the kubelet's
 // conversion (pkg/api/v1/resource/helpers.go) and the reverse, reading the kubelet's integer back.
-import { DownwardApiError, problem, type DownwardApiSource } from './errors.js';
+import { DownwardApiError, problem, type DownwardApiSource } from '../errors.js';
 import { parseQuantity, Quantity } from './quantity.js';
 
 /**

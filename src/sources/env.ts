@@ -1,6 +1,6 @@
-import { problem, type DownwardApiProblem } from './errors.js';
+import { problem, type DownwardApiProblem } from '../errors.js';
 import { targetOf, type Reading } from './pod-metadata.js';
-import type { DownwardApiSpec } from './spec.js';
+import type { DownwardApiSpec } from '../spec/spec.js';
 
 /** The process environment, or any map shaped like it. */
 export type Env = Readonly<Record<string, string | undefined>>;

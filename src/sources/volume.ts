@@ -3,10 +3,10 @@
 // both the synchronous and the promise-based reader.
 
 import { join } from 'node:path';
-import { errorCode, problem, type DownwardApiProblem, type DownwardApiSource } from './errors.js';
+import { errorCode, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { targetOf, type Reading } from './pod-metadata.js';
-import type { DownwardVolumeItem } from './spec.js';
-import { asText } from './utf8.js';
+import type { DownwardVolumeItem } from '../spec/spec.js';
+import { asText } from '../format/utf8.js';
 
 /**
  * The few file-system calls the volume reader makes; `node:fs` (the default) and memfs's `fs` both fit.

@@ -1,7 +1,7 @@
 // What changed between two snapshots, in words a person reads in a terminal.
 
-import type { PodMetadata } from './pod-metadata.js';
-import type { ResourceValue } from './resource.js';
+import type { PodMetadata } from '../sources/pod-metadata.js';
+import type { ResourceValue } from '../format/resource.js';
 
 export type SnapshotChange =
   | { readonly kind: 'label' | 'annotation'; readonly key: string; readonly before?: string; readonly after?: string }

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { DownwardApiError, isDownwardApiError, problem, type DownwardApiProblem } from './errors.js';
-import { ENV_FIELD_PATHS, VOLUME_FIELD_PATHS, splitSubscript } from './field-path.js';
-import { checkAnnotationKey, checkDns1123Label, checkQualifiedName } from './names.js';
-import { canonicalDivisor, isResourceName } from './resource.js';
+import { DownwardApiError, isDownwardApiError, problem, type DownwardApiProblem } from '../errors.js';
+import { ENV_FIELD_PATHS, VOLUME_FIELD_PATHS, splitSubscript } from '../format/field-path.js';
+import { checkAnnotationKey, checkDns1123Label, checkQualifiedName } from '../format/names.js';
+import { canonicalDivisor, isResourceName } from '../format/resource.js';
 
 /**
  * A `fieldRef`: one field of the pod, as in a container's `env[].valueFrom.fieldRef` or a downwardAPI volume item.
