@@ -1,0 +1,31 @@
+import { isDownwardApiError } from '../errors.js';
+import { readPodMetadataSync } from '../sources/read.js';
+import { EXIT, SOURCE_FLAGS, SOURCE_OPTIONS, parse, readOptions, type Command } from './common.js';
+
+export const check: Command = {
+  name: 'check',
+  summary: 'validate env and volume against the spec; exit 0 when everything holds',
+  help: `Usage: kube-downward check [--env-file FILE] [--volume DIR] [--spec FILE]
+
+Validates the env vars and the volume against the spec and prints every problem with its hint. Exit 0 when
+everything holds, 1 otherwise: usable as a start-up or init-container check.
+
+Options:
+${SOURCE_OPTIONS}
+  -h, --help       show this help`,
+  run,
+};
+
+async function run(args: string[]): Promise<number> {
+  const values = parse(check, args, SOURCE_FLAGS);
+  if (values === undefined) return EXIT.ok;
+  try {
+    readPodMetadataSync(await readOptions(values));
+    process.stdout.write('ok: every value the spec names is present and valid\n');
+    return EXIT.ok;
+  } catch (error) {
+    if (!isDownwardApiError(error)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT.invalid;
+  }
+}

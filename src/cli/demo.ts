@@ -1,0 +1,67 @@
+import { describeChange, diffSnapshots } from '../live/snapshot-diff.js';
+import { watchPodMetadataEvents } from '../live/watch.js';
+import type { PodMetadata } from '../sources/pod-metadata.js';
+import { createDownwardVolume, downwardEnv, seedPod } from '../testing/index.js';
+import { EXIT, failure, parse, table, type Command } from './common.js';
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'write a volume as the kubelet does, watch it, update it twice',
+  help: `Usage: kube-downward demo
+
+Writes the README's pod into a temp directory exactly as the kubelet would, watches it, applies two kubelet-style
+updates (a label change, then an annotation change), prints each snapshot and what changed, and exits.
+
+Options:
+  -h, --help  show this help`,
+  run,
+};
+
+async function run(args: string[]): Promise<number> {
+  if (parse(demo, args, {}) === undefined) return EXIT.ok;
+  const volume = createDownwardVolume({ pod: seedPod });
+  const env = downwardEnv(seedPod);
+  const updates: [string, () => void][] = [
+    ['label foo=baz', () => volume.update({ labels: { ...seedPod.labels, foo: 'baz' } })],
+    ['annotation key1=value2', () => volume.update({ annotations: { ...seedPod.annotations, key1: 'value2' } })],
+  ];
+  process.stdout.write(`A downwardAPI volume for pod "downward", written as the kubelet writes it: ${volume.directory}\n`);
+  try {
+    return await new Promise<number>((resolve) => {
+      let previous: PodMetadata | undefined;
+      const timeout = setTimeout(() => {
+        subscription.unsubscribe();
+        process.stderr.write('kube-downward demo: no change seen within 10 s\n');
+        resolve(EXIT.invalid);
+      }, 10_000);
+      const subscription = watchPodMetadataEvents({ env, volume: volume.directory, debounceMs: 10 }).subscribe({
+        next: (event) => {
+          if (event.type === 'problem') {
+            process.stderr.write(`kube-downward: ${event.error.message}\n`);
+            return;
+          }
+          const meta = event.metadata;
+          if (previous === undefined) process.stdout.write(`\nsnapshot 1 (${volume.generation}):\n${table(meta)}\n`);
+          else process.stdout.write(`snapshot (${volume.generation}): ${diffSnapshots(previous, meta).map(describeChange).join('; ')}\n`);
+          previous = meta;
+          const next = updates.shift();
+          if (next === undefined) {
+            clearTimeout(timeout);
+            subscription.unsubscribe();
+            process.stdout.write('\nTwo kubelet updates, two new snapshots: each read as one consistent generation.\n');
+            resolve(EXIT.ok);
+            return;
+          }
+          process.stdout.write(`\nkubelet update: ${next[0]}\n`);
+          next[1]();
+        },
+        error: (error: unknown) => {
+          clearTimeout(timeout);
+          resolve(failure(error));
+        },
+      });
+    });
+  } finally {
+    volume.remove();
+  }
+}
