@@ -75,7 +75,7 @@ export interface ApiServerAccessManifest {
   };
 }
 
-export const DEFAULT_AMBASSADOR_IMAGE = 'registry.k8s.io/kubectl:v1.32.4';
+const DEFAULT_AMBASSADOR_IMAGE = 'registry.k8s.io/kubectl:v1.32.4';
 
 /**
  * The ServiceAccount, Role and RoleBinding that let a pod read itself from the API server, and the ambassador

@@ -77,8 +77,8 @@ export interface ApiPodMetadata extends PodMetadata {
 export interface FetchPodMetadataOptions extends ApiServerOptions, Pick<IsKubernetesOptions, 'spec' | 'volume'> {
   /**
    * The pod's name. Default: the Downward API (the spec's `metadata.name` env var or volume file), else `HOSTNAME`,
-   * which is the pod name truncated to 63 characters (or `spec.hostname` when the pod sets one): expose the name
-   * through the Downward API when pod names can be longer.
+   * which is the pod name cut to 63 characters, trailing `-` and `.` dropped (or `spec.hostname` when the pod sets
+   * one): expose the name through the Downward API when pod names can be longer.
    */
   readonly name?: string;
   /** The pod's namespace. Default: the Downward API, else the service account's `namespace` file. */
@@ -218,7 +218,7 @@ export function adviceFor(target: PodTarget, verbs: string): (code: KubernetesAp
         return 'The token was read again and is still refused: check that the service account exists and its token is mounted, or that the proxy holds valid credentials.';
       case 'NOT_FOUND':
         return target.nameFrom === 'hostname'
-          ? `The name came from HOSTNAME, which is the pod name cut to 63 characters (or spec.hostname): expose metadata.name through the Downward API or pass name.`
+          ? `The name came from HOSTNAME, which is the pod name cut to 63 characters, trailing '-' and '.' dropped (or spec.hostname): expose metadata.name through the Downward API or pass name.`
           : `Check the pod's name and namespace (${target.namespace}/${target.name}).`;
       case 'GONE':
         return 'The watch lists the pod again.';

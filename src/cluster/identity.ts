@@ -157,8 +157,8 @@ export function findNamespace(where: Whereabouts): FoundValue | undefined {
 }
 
 /**
- * The pod's name: the Downward API first, then `HOSTNAME`, which the kubelet sets to the pod name truncated to 63
- * characters (a DNS label), or to `spec.hostname` when the pod sets one.
+ * The pod's name: the Downward API first, then `HOSTNAME`, which the kubelet sets to the pod name cut to 63
+ * characters (a DNS label) with trailing `-` and `.` dropped, or to `spec.hostname` when the pod sets one.
  */
 export function findPodName(where: Whereabouts): FoundValue | undefined {
   const downward = fromDownwardApi(where, 'metadata.name');

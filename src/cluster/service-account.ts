@@ -178,7 +178,7 @@ export function readAccountFile(fs: ServiceAccountFileSystem, directory: string,
 }
 
 /** Reads and checks the token as client-go does: trimmed, and an empty file is an error. */
-export function readToken(fs: ServiceAccountFileSystem, directory: string): ServiceAccountToken {
+function readToken(fs: ServiceAccountFileSystem, directory: string): ServiceAccountToken {
   const text = readAccountFile(fs, directory, 'token').trim();
   if (text === '') {
     throw fail(
@@ -190,7 +190,7 @@ export function readToken(fs: ServiceAccountFileSystem, directory: string): Serv
 }
 
 /** The `namespace` file: raw, trimmed as client-go trims it, and a DNS-1123 label. */
-export function readNamespaceFile(fs: ServiceAccountFileSystem, directory: string): string {
+function readNamespaceFile(fs: ServiceAccountFileSystem, directory: string): string {
   const namespace = readAccountFile(fs, directory, 'namespace').trim();
   const broken = checkDns1123Label(namespace);
   if (broken !== undefined) {
