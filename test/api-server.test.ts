@@ -242,6 +242,37 @@ describe('watchPodFromApiServer', () => {
     expect(server.seen.slice(2).map((s) => s.query.get('resourceVersion'))).toEqual(['110', '110', '110', '110', '110']);
   });
 
+  it('reads an event split across chunks, a multi-byte character cut in two', async () => {
+    await start();
+    server.handler = (_req, res, seen) => {
+      if (seen.query.get('watch') !== 'true') return json(res, 200, podList('100', [pod({ resourceVersion: '90' })]));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      const line = Buffer.from(`${JSON.stringify({ type: 'MODIFIED', object: pod({ resourceVersion: '110', labels: { app: 'web' } }) }).replace('"app":"web"', '"app":"wéb"')}\n`);
+      const cut = line.indexOf(Buffer.from('é')) + 1; // between the two bytes of é
+      res.write(line.subarray(0, cut));
+      setTimeout(() => res.write(line.subarray(cut)), 30);
+    };
+    const events = await collect(options(fast), (e) => pods(e).includes('110'));
+    const last = events.at(-1);
+    expect(last?.type === 'pod' && last.pod.labels).toEqual({ app: 'wéb' });
+  });
+
+  it('retries after an ERROR event that is not 410, from the same resourceVersion', async () => {
+    await start();
+    server.handler = (_req, res, seen, index) => {
+      if (seen.query.get('watch') !== 'true') return json(res, 200, podList('100', [pod({ resourceVersion: '90' })]));
+      const stream = watchStream(res);
+      if (index === 1) {
+        stream.event('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 });
+        return stream.end();
+      }
+      return stream.event('MODIFIED', pod({ resourceVersion: '120' }));
+    };
+    const events = await collect(options(fast), (e) => pods(e).includes('120'));
+    expect(events.map((e) => (e.type === 'problem' ? e.error.code : e.type))).toEqual(['pod', 'SERVER_ERROR', 'pod']);
+    expect(server.seen.map((s) => s.query.get('resourceVersion'))).toEqual([null, '100', '100']);
+  });
+
   it('ends with a FORBIDDEN error naming get, list and watch', async () => {
     await start();
     server.handler = (_req, res) => status(res, 403, 'Forbidden', 'pods is forbidden: User "system:serviceaccount:shop:default" cannot list resource "pods"');

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, inspect } from 'node:util';
+import { memfs } from 'memfs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceAccountTokenSource, readServiceAccount, ServiceAccountToken } from '../src/cluster/service-account.js';
+import { createServiceAccountTokenSource, readServiceAccount, ServiceAccountToken, type ServiceAccountFileSystem } from '../src/cluster/service-account.js';
 import { isKubernetes } from '../src/cluster/identity.js';
 import { ServiceAccountDirectory } from './api-server-support.js';
 import { failure } from './support.js';
@@ -28,6 +29,12 @@ describe('readServiceAccount', () => {
     expect(read.token.reveal()).toBe(SECRET);
     expect(read.caBundle).toBe(CA);
     expect(read.apiServerUrl).toBe('https://10.96.0.1:443');
+  });
+
+  it('reads through an injected file system (memfs)', () => {
+    const { fs: memory } = memfs({ '/sa/token': ' tok\n', '/sa/namespace': 'shop', '/sa/ca.crt': CA });
+    const read = readServiceAccount({ serviceAccountDirectory: '/sa', fs: memory as ServiceAccountFileSystem, env: {} });
+    expect([read.namespace, read.token.reveal(), read.caBundle, read.apiServerUrl]).toEqual(['shop', 'tok', CA, undefined]);
   });
 
   it('puts an IPv6 API server host in brackets, and has no URL without both variables', () => {
