@@ -339,6 +339,25 @@ describe('watchPodFromApiServer', () => {
     await connectionClosed;
   });
 
+  it('stops cleanly when aborted after the server has sent and ended the whole response', async () => {
+    await start();
+    server.handler = (_req, res, seen) => {
+      if (seen.query.get('watch') !== 'true') return json(res, 200, podList('100', [pod({ resourceVersion: '90' })]));
+      const stream = watchStream(res);
+      for (const rv of ['110', '120', '130']) stream.event('MODIFIED', pod({ resourceVersion: rv }));
+      stream.end();
+    };
+    const controller = new AbortController();
+    const events: ApiPodEvent[] = [];
+    for await (const event of watchPodFromApiServer({ ...options(fast), signal: controller.signal })) {
+      events.push(event);
+      // The last event: the body has been read to its end and the socket has gone back to the agent's pool.
+      if (pods(events).includes('130')) controller.abort();
+    }
+    expect(pods(events)).toEqual(['90', '110', '120', '130']);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // an error on the pooled socket would surface here
+  });
+
   it('reports a pod that does not exist as deleted, once', async () => {
     await start();
     server.handler = (_req, res, seen) => {

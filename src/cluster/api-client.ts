@@ -1,10 +1,10 @@
 // The HTTP side of talking to the API server, on node:http and node:https with one keep-alive agent: a GET that
 // returns JSON, a GET that streams watch events, the Status body of a failure turned into a KubernetesApiError,
-// and a 401 answered by reading the token again, once.
+// and a 401 answered by reading the token again, once. node:http and node:https are loaded at the first request,
+// so that importing the package to read the Downward API does not load TLS.
 
 import * as nodeFs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import { KubernetesApiError, type KubernetesApiErrorCode } from './api-error.js';
 import { apiServerUrlFromEnv, createServiceAccountTokenSource, readAccountFile, type ServiceAccountFileSystem, type ServiceAccountTokenSource } from './service-account.js';
 
@@ -98,9 +98,15 @@ function timeoutError(url: string, ms: number): KubernetesApiError {
   return new KubernetesApiError({ code: 'TIMEOUT', url, message: `GET ${url}: no byte arrived for ${ms} ms; the connection is taken as dead (half-open) and retried.` });
 }
 
+interface Transport {
+  readonly request: typeof http.request;
+  readonly agent: http.Agent;
+}
+
 /** One API server, reached through one keep-alive agent. */
 export class ApiClient {
-  readonly #agent: http.Agent;
+  #transport: Promise<Transport> | undefined;
+  readonly #ca: string | undefined;
   readonly #base: URL;
   readonly #tokens: ServiceAccountTokenSource | undefined;
   readonly #timeoutMs: number;
@@ -133,12 +139,19 @@ export class ApiClient {
         ...(options.fs === undefined ? {} : { fs: options.fs }),
       };
       this.#tokens = options.tokenSource ?? createServiceAccountTokenSource(sourceOptions);
-      const ca = readAccountFile(options.fs ?? (nodeFs as ServiceAccountFileSystem), this.#tokens.directory, 'ca.crt');
-      this.#agent = new https.Agent({ keepAlive: true, ca });
+      this.#ca = readAccountFile(options.fs ?? (nodeFs as ServiceAccountFileSystem), this.#tokens.directory, 'ca.crt');
     } else {
       this.#tokens = undefined;
-      this.#agent = new http.Agent({ keepAlive: true });
+      this.#ca = undefined;
     }
+  }
+
+  #connect(): Promise<Transport> {
+    this.#transport ??=
+      this.#ca === undefined
+        ? import('node:http').then(({ request, Agent }) => ({ request, agent: new Agent({ keepAlive: true }) }))
+        : import('node:https').then(({ request, Agent }) => ({ request, agent: new Agent({ keepAlive: true, ca: this.#ca }) }));
+    return this.#transport;
   }
 
   /** The URL of an API path (query included), as errors show it. */
@@ -151,7 +164,7 @@ export class ApiClient {
     const { response, request } = await this.#open(path, signal);
     const url = this.url(path);
     let text = '';
-    for await (const chunk of this.#chunks(response, request, url)) text += chunk;
+    for await (const chunk of this.#chunks(response, request, url, signal)) text += chunk;
     return parseJson(text, url);
   }
 
@@ -161,7 +174,7 @@ export class ApiClient {
     const url = this.url(path);
     let buffer = '';
     try {
-      for await (const chunk of this.#chunks(response, request, url)) {
+      for await (const chunk of this.#chunks(response, request, url, signal)) {
         buffer += chunk;
         for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
           const line = buffer.slice(0, newline).trim();
@@ -177,11 +190,11 @@ export class ApiClient {
   }
 
   close(): void {
-    this.#agent.destroy();
+    void this.#transport?.then(({ agent }) => agent.destroy());
   }
 
   /** The body's chunks as text, with the idle timer armed only while waiting for the next one. */
-  async *#chunks(response: http.IncomingMessage, request: http.ClientRequest, url: string): AsyncGenerator<string> {
+  async *#chunks(response: http.IncomingMessage, request: http.ClientRequest, url: string, signal: AbortSignal | undefined): AsyncGenerator<string> {
     response.setEncoding('utf8');
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -199,6 +212,7 @@ export class ApiClient {
         try {
           next = (await iterator.next()) as IteratorResult<string>;
         } catch (error) {
+          if (signal?.aborted === true) throw signal.reason;
           throw timedOut ? timeoutError(url, this.#timeoutMs) : connectionError(url, error);
         } finally {
           clearTimeout(timer);
@@ -224,21 +238,27 @@ export class ApiClient {
     }
   }
 
-  #send(path: string, signal: AbortSignal | undefined): Promise<{ response: http.IncomingMessage; request: http.ClientRequest }> {
+  async #send(path: string, signal: AbortSignal | undefined): Promise<{ response: http.IncomingMessage; request: http.ClientRequest }> {
     const url = this.url(path);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': USER_AGENT };
     if (this.#tokens !== undefined) headers['Authorization'] = `Bearer ${this.#tokens.current().reveal()}`;
-    const send = this.#base.protocol === 'https:' ? https.request : http.request;
+    const { request: send, agent } = await this.#connect();
+    signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       let timedOut = false;
-      const request = send(url, { method: 'GET', headers, agent: this.#agent, ...(signal === undefined ? {} : { signal }) });
+      const request = send(url, { method: 'GET', headers, agent });
+      // Not the request's own signal option: that one stays attached after the response ends and destroys the
+      // socket in the agent's pool, where nothing listens for the error.
+      const abort = () => request.destroy();
+      signal?.addEventListener('abort', abort, { once: true });
+      request.once('close', () => signal?.removeEventListener('abort', abort));
       const timer = setTimeout(() => {
         timedOut = true;
         request.destroy();
       }, this.#timeoutMs);
       request.on('error', (error) => {
         clearTimeout(timer);
-        reject(timedOut ? timeoutError(url, this.#timeoutMs) : connectionError(url, error));
+        reject(signal?.aborted === true ? signal.reason : timedOut ? timeoutError(url, this.#timeoutMs) : connectionError(url, error));
       });
       request.on('response', (response) => {
         clearTimeout(timer);
@@ -249,7 +269,7 @@ export class ApiClient {
         }
         let text = '';
         (async () => {
-          for await (const chunk of this.#chunks(response, request, url)) text += chunk;
+          for await (const chunk of this.#chunks(response, request, url, signal)) text += chunk;
         })().then(
           () => {
             let body: ApiStatus | undefined;

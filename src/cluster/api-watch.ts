@@ -177,6 +177,7 @@ export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptio
         const path = watchPath(resourceVersion);
         const url = client.url(path);
         for await (const line of client.stream(path, signal)) {
+          if (stopped()) return; // events already received are not delivered after an abort
           const event = asWatchEvent(line, url);
           received++;
           failures = 0;
