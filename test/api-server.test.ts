@@ -228,7 +228,8 @@ describe('watchPodFromApiServer', () => {
       if (index === 5) return; // headers, then silence: half-open
       return stream.event('MODIFIED', pod({ resourceVersion: '130' }));
     };
-    const events = await collect(options({ ...fast, idleTimeoutMs: 150 }), (e) => pods(e).includes('130'));
+    // Long enough for a TLS handshake on a loaded machine, short enough for a test.
+    const events = await collect(options({ ...fast, idleTimeoutMs: 500 }), (e) => pods(e).includes('130'));
     expect(pods(events)).toEqual(['90', '110', '130']);
     const problems = events.flatMap((e) => (e.type === 'problem' ? [e] : []));
     expect(problems.map((p) => p.error.code)).toEqual(['CONNECTION', 'CONNECTION', 'CONNECTION', 'SERVER_ERROR', 'TIMEOUT']);

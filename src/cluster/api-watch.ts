@@ -27,7 +27,8 @@ export interface WatchPodFromApiServerOptions extends FetchPodMetadataOptions {
   /**
    * A watch on which no byte arrives for this long is taken as half-open and reconnected; default 90 000 ms. With
    * bookmarks the API server writes about once a minute, so a live watch is never that quiet for long; a false
-   * alarm costs one reconnect from the same resourceVersion.
+   * alarm costs one reconnect from the same resourceVersion. The watch's list requests use it too, in place of
+   * `requestTimeoutMs`.
    */
   readonly idleTimeoutMs?: number;
   /** How long the API server keeps one watch open before ending it (and the client resumes); default 300 to 600 s at random. */
@@ -132,7 +133,7 @@ export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptio
   const maxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs;
   if (!(initialMs >= 0 && maxMs >= initialMs)) throw new RangeError(`backoff must have 0 <= initialMs <= maxMs, not ${JSON.stringify(options.backoff)}`);
   const target = podTarget(options);
-  const client = new ApiClient({ ...options, requestTimeoutMs: options.idleTimeoutMs ?? options.requestTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS }, adviceFor(target, '"get", "list", "watch"'));
+  const client = new ApiClient({ ...options, requestTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS }, adviceFor(target, '"get", "list", "watch"'));
   const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`;
   const selector = new URLSearchParams({ fieldSelector: `metadata.name=${target.name}` });
   const watchPath = (resourceVersion: string) => {
