@@ -213,6 +213,20 @@ describe('watchPodFromApiServer', () => {
     expect(server.seen.map((s) => s.query.get('resourceVersion'))).toEqual([null, '100', null, '300']);
   });
 
+  it('backs off when every new watch is answered with 410, instead of listing in a tight loop', async () => {
+    await start();
+    server.handler = (_req, res, seen) => {
+      if (seen.query.get('watch') !== 'true') return json(res, 200, podList('100', [pod({ resourceVersion: '90' })]));
+      return status(res, 410, 'Expired', 'too old resource version');
+    };
+    const events = await collect(options(fast), (e) => e.filter((x) => x.type === 'problem').length === 3);
+    const delays = events.flatMap((e) => (e.type === 'problem' ? [e.retryInMs] : []));
+    expect(delays[0]).toBe(0);
+    expect(delays[1]).toBeGreaterThanOrEqual(10); // the second step: 20 ms with equal jitter
+    expect(delays[2]).toBeGreaterThanOrEqual(20);
+    expect(pods(events)).toEqual(['90']);
+  });
+
   it('reconnects with backoff after a reset, a 5xx and a half-open connection, resuming where it was', async () => {
     await start();
     server.handler = (_req, res, seen, index) => {

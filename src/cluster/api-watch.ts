@@ -99,7 +99,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Lists the pod (`fieldSelector=metadata.name=<name>`), then watches from the list's resourceVersion with
  * `allowWatchBookmarks`, resuming from the last resourceVersion seen (events and bookmarks) whenever the server
  * ends the watch. After `410 Gone` (the status or an `ERROR` event with code 410) it lists again and continues
- * from the new list. Connection resets, timeouts, 5xx and half-open connections (no byte for `idleTimeoutMs`)
+ * from the new list, at once unless the previous watch was refused too. Connection resets, timeouts, 5xx and half-open connections (no byte for `idleTimeoutMs`)
  * are reported as `problem` events and retried with exponential backoff and jitter; the stream never ends for
  * them. A 401 reads the token again and retries once; a 401 after that, a 403 (the error names the RBAC rule:
  * verbs get, list, watch on pods in the namespace) and a 404 end the iteration with a {@link KubernetesApiError}.
@@ -165,7 +165,6 @@ export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptio
             throw new KubernetesApiError({ code: 'BAD_RESPONSE', url: client.url(listPath), message: `GET ${client.url(listPath)} answered with something that is not a PodList.` });
           }
           resourceVersion = listVersion;
-          failures = 0;
           const [pod] = list.items;
           if (pod !== undefined) {
             const event = report(pod, client.url(listPath));
@@ -181,7 +180,7 @@ export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptio
           if (stopped()) return; // events already received are not delivered after an abort
           const event = asWatchEvent(line, url);
           received++;
-          failures = 0;
+          failures = 0; // only a watch that delivers counts as healthy, not a list
           if (event.type === 'ERROR') {
             const status = (event.object ?? {}) as ApiStatus;
             throw statusError(url, typeof status.code === 'number' ? status.code : 500, status, adviceFor(target, '"get", "list", "watch"'));
@@ -202,8 +201,12 @@ export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptio
         if (stopped()) return;
         if (!(error instanceof KubernetesApiError) || FATAL.has(error.code)) throw error;
         if (error.code === 'GONE') {
+          // List again at once; but a server that answers every new watch with 410 gets the backoff too.
           resourceVersion = undefined;
-          yield { type: 'problem', error, retryInMs: 0 };
+          const retryInMs = failures === 0 ? 0 : delay(failures, initialMs, maxMs);
+          failures++;
+          yield { type: 'problem', error, retryInMs };
+          await sleep(retryInMs, signal);
           continue;
         }
         const retryInMs = delay(failures++, initialMs, maxMs);
