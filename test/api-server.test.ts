@@ -1,4 +1,5 @@
 // fetchPodMetadata and watchPodFromApiServer against a real HTTPS server that speaks the API's wire format.
+import { rmSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isKubernetesApiError, KubernetesApiError } from '../src/cluster/api-error.js';
@@ -18,7 +19,7 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-afterAll(() => sa?.remove());
+afterAll(() => rmSync(tls.dir, { recursive: true, force: true }));
 
 async function start(plain = false): Promise<FakeApiServer> {
   server = await FakeApiServer.start(plain ? undefined : tls);
