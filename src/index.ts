@@ -45,3 +45,26 @@ export type {
   ObjectFieldSelector,
   ResourceFieldSelector,
 } from './spec/spec.js';
+export {
+  ServiceAccountToken,
+  createServiceAccountTokenSource,
+  readServiceAccount,
+} from './cluster/service-account.js';
+export type {
+  ReadServiceAccountOptions,
+  ServiceAccount,
+  ServiceAccountFileSystem,
+  ServiceAccountTokenSource,
+  ServiceAccountTokenSourceOptions,
+} from './cluster/service-account.js';
+export { isKubernetes } from './cluster/identity.js';
+export type { FoundValue, IsKubernetesOptions, KubernetesDetection, KubernetesEvidence } from './cluster/identity.js';
+export { KubernetesApiError, isKubernetesApiError } from './cluster/api-error.js';
+export type { KubernetesApiErrorCode, KubernetesApiErrorOptions } from './cluster/api-error.js';
+export type { ApiServerOptions } from './cluster/api-client.js';
+export { fetchPodMetadata } from './cluster/api-pod.js';
+export type { ApiPodMetadata, FetchPodMetadataOptions, OwnerReference } from './cluster/api-pod.js';
+export { watchPodFromApiServer } from './cluster/api-watch.js';
+export type { ApiPodEvent, WatchPodFromApiServerOptions } from './cluster/api-watch.js';
+export { apiServerAccessManifest } from './cluster/access-manifest.js';
+export type { ApiServerAccessManifest, ApiServerAccessOptions, KubernetesObject } from './cluster/access-manifest.js';
