@@ -2,6 +2,7 @@
 // strings.ToLower's one-rune-to-one-rune mapping for annotation keys, byte order for sorting, and one U+FFFD per
 // invalid byte when decoding.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDownwardMap, parseDownwardMap, parseDownwardMapBytes } from '../src/format/downward-map.js';
@@ -10,6 +11,7 @@ import { checkAnnotationKey, checkQualifiedName } from '../src/format/names.js';
 import { compareAsGo, goLowerForKeys, isPrintIn, printableTable } from '../src/format/unicode.js';
 import { PRINTABLE_15_0, PRINTABLE_17_0 } from '../src/format/unicode-tables.js';
 import { decodeUtf8 } from '../src/format/utf8.js';
+import { createDownwardVolume } from '../src/testing/index.js';
 import { goDecode } from './go-utf8.js';
 import { failure } from './support.js';
 
@@ -202,5 +204,37 @@ describe('parseDownwardMapBytes', () => {
     expect(map['a']).not.toBe(map['b']);
     const text = 'a="1"\nbad';
     expect(failure(() => parseDownwardMapBytes(text, { path: 'f' }))).toEqual(failure(() => parseDownwardMap(text, { path: 'f' })));
+  });
+});
+
+describe('the testing kit writes as the chosen kubelet', () => {
+  const items = [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }];
+  const pod = { annotations: { 'example.com/face': '\u{1fae9}', 'example.com/İzmir': 'x' } };
+
+  it.each([
+    [undefined, 'example.com/face="\\U0001fae9"\nexample.com/İzmir="x"'],
+    ['15.0' as const, 'example.com/face="\\U0001fae9"\nexample.com/İzmir="x"'],
+    ['17.0' as const, 'example.com/face="\u{1fae9}"\nexample.com/İzmir="x"'],
+  ])('unicodeVersion %s', (unicodeVersion, expected) => {
+    const volume = createDownwardVolume({
+      pod,
+      items,
+      kubeletAnnotations: false,
+      ...(unicodeVersion === undefined ? {} : { unicodeVersion }),
+    });
+    try {
+      const text = readFileSync(join(volume.directory, 'annotations'), 'utf8');
+      expect(text).toBe(expected);
+      expect({ ...parseDownwardMap(text) }).toEqual(pod.annotations);
+      volume.update({ annotations: { ...pod.annotations, 'example.com/more': '\u{1faea}' } });
+      const updated = readFileSync(join(volume.directory, 'annotations'), 'utf8');
+      expect(updated.includes('\\U0001faea')).toBe(unicodeVersion !== '17.0');
+    } finally {
+      volume.remove();
+    }
+  });
+
+  it('rejects an unknown version before writing anything', () => {
+    expect(() => createDownwardVolume({ items, unicodeVersion: '16.0' as '15.0' })).toThrow(RangeError);
   });
 });
