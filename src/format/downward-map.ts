@@ -8,7 +8,7 @@
 // whole file, so every error and every unusual value comes from the straightforward code.
 
 import { problem } from '../errors.js';
-import { goQuote, unquoteInto, unquoted } from './go-quote.js';
+import { goQuote, unquoteInto, unquoteText, unquoted } from './go-quote.js';
 import { checkKey, keyRule, parseDownwardMapExact, Problems, type KeyRule } from './downward-map-exact.js';
 import { isAsciiKeyAt } from './names.js';
 import { compareAsGo, printableTable, type UnicodeVersion } from './unicode.js';
@@ -110,34 +110,53 @@ function next(text: string, search: string, from: number): number {
   return found < 0 ? NONE : found;
 }
 
-/**
- * The value of `text[open, close)`, a quoted value with at least one backslash from `backslash` on, or
- * `undefined` when it is not a valid Go double-quoted string.
- */
-function unescapeValue(text: string, open: number, close: number, backslash: number): string | undefined {
-  const last = close - 1;
-  let jsonCompatible = true;
-  for (let at = backslash; at < last; at = text.indexOf('\\', at)) {
-    if (at < 0) break;
-    const kind = text.charCodeAt(at + 1);
-    // " \ n t r b f: the escapes JSON and Go share; \u is shared too unless it names a surrogate.
-    if (kind === QUOTE || kind === BACKSLASH || kind === 0x6e || kind === 0x74 || kind === 0x72 || kind === 0x62 || kind === 0x66) {
-      at += 2;
-    } else if (kind === 0x75 && (text.charCodeAt(at + 2) | 0x20) !== 0x64) {
-      at += 6;
-    } else {
-      jsonCompatible = false;
-      break;
-    }
+/** A backslash before `/` or `u`: where JSON and Go may disagree (Go rejects `\\/` and `\\u` naming a surrogate). */
+const JSON_ONLY_ESCAPE = /\\[/u]/g;
+
+function nextJsonOnlyEscape(text: string, from: number): number {
+  JSON_ONLY_ESCAPE.lastIndex = from;
+  return JSON_ONLY_ESCAPE.test(text) ? JSON_ONLY_ESCAPE.lastIndex - 2 : NONE;
+}
+
+/** Where the next candidate of {@link JSON_ONLY_ESCAPE} is, searched for once per file rather than once per value. */
+interface JsonOnlyEscapes {
+  at: number;
+}
+
+/** True when the quoted `text[open, close)` has no `\\/` escape and no `\\u` escape naming a surrogate. */
+function sharedWithJson(text: string, open: number, close: number, seen: JsonOnlyEscapes): boolean {
+  for (;;) {
+    if (seen.at < open) seen.at = nextJsonOnlyEscape(text, open);
+    const at = seen.at;
+    if (at >= close) return true;
+    // The backslash escapes only after an even run of backslashes; text[open] is the opening quote.
+    let run = 0;
+    while (text.charCodeAt(at - 1 - run) === BACKSLASH) run += 1;
+    if (run % 2 === 0 && (text.charCodeAt(at + 1) === 0x2f || (text.charCodeAt(at + 2) | 0x20) === 0x64)) return false;
+    seen.at = nextJsonOnlyEscape(text, at + 1);
   }
-  if (jsonCompatible) {
-    // JSON.parse also refuses raw control characters, which Go allows; Go's unquote below decides those.
+}
+
+/**
+ * The value of `text[open, close)`, a quoted value with a backslash at `backslash`, or `undefined` when it is not
+ * a valid Go double-quoted string.
+ */
+function unescapeValue(text: string, open: number, close: number, backslash: number, seen: JsonOnlyEscapes): string | undefined {
+  const kind = text.charCodeAt(backslash + 1);
+  // JSON reads \" \\ \n \t \r \b \f and \uNNNN as Go does. A value whose first escape is one of them is most
+  // likely JSON-compatible throughout (a last-applied-configuration); JSON.parse then checks the rest, refusing
+  // Go's own escapes (\a \v \xNN \NNN \UNNNNNNNN) and raw control characters, which Go decides below.
+  const likelyJson = kind === QUOTE || kind === BACKSLASH || kind === 0x6e || kind === 0x74 || kind === 0x72 || kind === 0x62 || kind === 0x66 || kind === 0x75;
+  if (likelyJson && sharedWithJson(text, open, close, seen)) {
     try {
       return JSON.parse(text.slice(open, close)) as string;
     } catch {
-      // fall through to Go's rules
+      // Go's rules decide.
     }
   }
+  const value = unquoteText(text, open, close);
+  if (value !== null) return value;
+  // A raw byte at or above 0x80: through bytes, decoded as Go decodes them.
   const length = unquoteInto(text, open, close);
   return typeof length === 'number' ? decodeUtf8(unquoted().subarray(0, length)) : undefined;
 }
@@ -158,6 +177,7 @@ export function parseDownwardMapFast(input: string, rule: KeyRule): Record<strin
   let equals = -1;
   let backslash = -1;
   let quote = -1;
+  const seen: JsonOnlyEscapes = { at: -1 };
   for (let start = 0; ; ) {
     const newline = next(text, '\n', start);
     const lineEnd = newline < end ? newline : end;
@@ -174,7 +194,7 @@ export function parseDownwardMapFast(input: string, rule: KeyRule): Record<strin
       if (quote !== lineEnd - 1) return undefined;
       value = text.slice(open + 1, lineEnd - 1);
     } else {
-      value = unescapeValue(text, open, lineEnd, backslash);
+      value = unescapeValue(text, open, lineEnd, backslash, seen);
       if (value === undefined) return undefined;
     }
     const key = text.slice(start, separator);

@@ -233,6 +233,79 @@ export function unquoteInto(text: string, start: number, end: number): number | 
   return failure('UNTERMINATED_QUOTE', 'a Go double-quoted string ending with \'"\'', end - start);
 }
 
+/** Grown on demand and reused: UTF-16 units for {@link unquoteText}. */
+let units = new Uint16Array(1 << 15);
+
+/**
+ * Go's `strconv.Unquote` of `text[start, end)` straight to a string, for values whose escapes all stand for whole
+ * runes: `undefined` when the text is not a valid double-quoted string, `null` when an `\xNN` or octal escape gives
+ * a byte at or above 0x80 (a raw byte, which only {@link unquoteInto} and a UTF-8 decoding can place). Gives what
+ * unquoteInto and a Go UTF-8 decoding give, without going through bytes.
+ */
+export function unquoteText(text: string, start: number, end: number): string | null | undefined {
+  if (start >= end || text.charCodeAt(start) !== QUOTE) return undefined;
+  if (units.length < end - start) units = new Uint16Array(end - start);
+  const out = units;
+  let written = 0;
+  for (let at = start + 1; at < end; ) {
+    const unit = text.charCodeAt(at);
+    if (unit !== BACKSLASH) {
+      if (unit === QUOTE) return at === end - 1 ? Buffer.from(out.buffer, 0, written * 2).toString('utf16le') : undefined;
+      if (unit === NEWLINE) return undefined;
+      if (unit >= 0xd800 && unit <= 0xdfff) {
+        const low = unit <= 0xdbff && at + 1 < end ? text.charCodeAt(at + 1) : 0;
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          out[written++] = unit;
+          out[written++] = low;
+          at += 2;
+        } else {
+          out[written++] = 0xfffd;
+          at += 1;
+        }
+        continue;
+      }
+      out[written++] = unit;
+      at += 1;
+      continue;
+    }
+    if (at + 1 === end) return undefined;
+    const kind = text.charCodeAt(at + 1);
+    const named = kind < 0x80 ? (UNESCAPED_BYTES[kind] ?? -1) : -1;
+    if (named >= 0) {
+      out[written++] = named;
+      at += 2;
+    } else if (kind === 0x78 /* x */) {
+      const value = hexAt(text, at + 2, 2, end);
+      if (value < 0) return undefined;
+      if (value >= 0x80) return null;
+      out[written++] = value;
+      at += 4;
+    } else if (kind === 0x75 /* u */ || kind === 0x55 /* U */) {
+      const digits = kind === 0x75 ? 4 : 8;
+      const value = hexAt(text, at + 2, digits, end);
+      if (value < 0 || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return undefined;
+      if (value > 0xffff) {
+        out[written++] = 0xd800 + ((value - 0x10000) >> 10);
+        out[written++] = 0xdc00 + ((value - 0x10000) & 0x3ff);
+      } else {
+        out[written++] = value;
+      }
+      at += 2 + digits;
+    } else if (kind >= 0x30 && kind <= 0x37) {
+      const d1 = at + 2 < end ? text.charCodeAt(at + 2) - 0x30 : -1;
+      const d2 = at + 3 < end ? text.charCodeAt(at + 3) - 0x30 : -1;
+      const value = ((kind - 0x30) << 6) | (d1 << 3) | d2;
+      if (d1 < 0 || d1 > 7 || d2 < 0 || d2 > 7 || value > 0xff) return undefined;
+      if (value >= 0x80) return null;
+      out[written++] = value;
+      at += 4;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Exactly Go's `strconv.Unquote` for a double-quoted string, returning bytes because `\xNN` and octal escapes are
  * raw bytes that need not form UTF-8 on their own; decode them with `decodeUtf8` (utf8.ts) to read them as Go does.
