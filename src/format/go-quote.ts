@@ -238,9 +238,10 @@ let units = new Uint16Array(1 << 15);
 
 /**
  * Go's `strconv.Unquote` of `text[start, end)` straight to a string, for values whose escapes all stand for whole
- * runes: `undefined` when the text is not a valid double-quoted string, `null` when an `\xNN` or octal escape gives
- * a byte at or above 0x80 (a raw byte, which only {@link unquoteInto} and a UTF-8 decoding can place). Gives what
- * unquoteInto and a Go UTF-8 decoding give, without going through bytes.
+ * runes: `undefined` when the text is not a valid double-quoted string, `null` as soon as an `\xNN` or octal escape
+ * gives a byte at or above 0x80 (a raw byte, which only {@link unquoteInto} and a UTF-8 decoding can place; they
+ * then decide, the rest of the text unread here). Otherwise gives what unquoteInto and a Go UTF-8 decoding give,
+ * without going through bytes.
  */
 export function unquoteText(text: string, start: number, end: number): string | null | undefined {
   if (start >= end || text.charCodeAt(start) !== QUOTE) return undefined;
