@@ -130,9 +130,19 @@ describe('the fast parser reads what the exact parser reads', () => {
     ['no = on the second line, one later', 'a="1"\nb\nc="="'],
     ['JSON and Go escapes mixed', 'a="\\"\\n\\u00e9\\x41\\101\\a\\v\\U0001f600"'],
     ['an upper-case prefix', 'Example.COM/Key="v"'],
+    ['escaped backslashes before x, u, / and d', 'a="\\\\x41\\\\u0041\\\\/\\\\ud800"'],
+    ['a Go escape after an escaped backslash', 'a="\\\\\\x41\\"\\n"'],
+    ['a \\u escape after an escaped backslash', 'a="\\\\\\u00e9"'],
+    ['a JSON value with a Go escape in its second line', 'a="\\"x\\""\nb="\\"\\a"'],
   ])('on %s', (_name, text) => {
     agree(text, 'annotations');
     agree(text, 'labels');
+  });
+
+  it('reads escaped backslashes before x, u and / as Go does', () => {
+    expect(parseDownwardMapFast('a="\\\\x41\\\\u0041\\\\/"', 'annotations')).toEqual({ a: '\\x41\\u0041\\/' });
+    expect(parseDownwardMapFast('a="\\\\\\x41"', 'annotations')).toEqual({ a: '\\A' });
+    expect(parseDownwardMapFast('a="\\/"', 'annotations')).toBeUndefined();
   });
 
   it('on a file of many lines without =, in linear time', () => {

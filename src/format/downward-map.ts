@@ -110,48 +110,51 @@ function next(text: string, search: string, from: number): number {
   return found < 0 ? NONE : found;
 }
 
-/** A backslash before `/` or `u`: where JSON and Go may disagree (Go rejects `\\/` and `\\u` naming a surrogate). */
-const JSON_ONLY_ESCAPE = /\\[/u]/g;
+/**
+ * A backslash before a letter where JSON and Go may part: Go's own escapes (`\a` `\v` `\xNN` `\NNN`
+ * `\UNNNNNNNN`), which JSON.parse refuses, `\/`, which Go refuses, and `\u`, which Go refuses for a surrogate.
+ */
+const NOT_JSON_ESCAPE = /\\[/uxaUv0-7]/g;
 
-function nextJsonOnlyEscape(text: string, from: number): number {
-  JSON_ONLY_ESCAPE.lastIndex = from;
-  return JSON_ONLY_ESCAPE.test(text) ? JSON_ONLY_ESCAPE.lastIndex - 2 : NONE;
+function nextNotJsonEscape(text: string, from: number): number {
+  NOT_JSON_ESCAPE.lastIndex = from;
+  return NOT_JSON_ESCAPE.test(text) ? NOT_JSON_ESCAPE.lastIndex - 2 : NONE;
 }
 
-/** Where the next candidate of {@link JSON_ONLY_ESCAPE} is, searched for once per file rather than once per value. */
-interface JsonOnlyEscapes {
+/** Where the next candidate of {@link NOT_JSON_ESCAPE} is, searched for once per file rather than once per value. */
+interface Candidate {
   at: number;
 }
 
-/** True when the quoted `text[open, close)` has no `\\/` escape and no `\\u` escape naming a surrogate. */
-function sharedWithJson(text: string, open: number, close: number, seen: JsonOnlyEscapes): boolean {
+/**
+ * True when every escape of the quoted `text[open, close)` reads the same in JSON and in Go: `\"` `\\` `\n`
+ * `\t` `\r` `\b` `\f`, and `\uNNNN` naming no surrogate.
+ */
+function escapesSharedWithJson(text: string, open: number, close: number, next: Candidate): boolean {
   for (;;) {
-    if (seen.at < open) seen.at = nextJsonOnlyEscape(text, open);
-    const at = seen.at;
+    if (next.at < open) next.at = nextNotJsonEscape(text, open);
+    const at = next.at;
     if (at >= close) return true;
     // The backslash escapes only after an even run of backslashes; text[open] is the opening quote.
     let run = 0;
     while (text.charCodeAt(at - 1 - run) === BACKSLASH) run += 1;
-    if (run % 2 === 0 && (text.charCodeAt(at + 1) === 0x2f || (text.charCodeAt(at + 2) | 0x20) === 0x64)) return false;
-    seen.at = nextJsonOnlyEscape(text, at + 1);
+    if (run % 2 === 0 && (text.charCodeAt(at + 1) !== 0x75 /* u */ || (text.charCodeAt(at + 2) | 0x20) === 0x64 /* d */)) {
+      return false;
+    }
+    next.at = nextNotJsonEscape(text, at + 1);
   }
 }
 
 /**
- * The value of `text[open, close)`, a quoted value with a backslash at `backslash`, or `undefined` when it is not
- * a valid Go double-quoted string.
+ * The value of the quoted `text[open, close)`, which holds a backslash, or `undefined` when it is not a valid Go
+ * double-quoted string.
  */
-function unescapeValue(text: string, open: number, close: number, backslash: number, seen: JsonOnlyEscapes): string | undefined {
-  const kind = text.charCodeAt(backslash + 1);
-  // JSON reads \" \\ \n \t \r \b \f and \uNNNN as Go does. A value whose first escape is one of them is most
-  // likely JSON-compatible throughout (a last-applied-configuration); JSON.parse then checks the rest, refusing
-  // Go's own escapes (\a \v \xNN \NNN \UNNNNNNNN) and raw control characters, which Go decides below.
-  const likelyJson = kind === QUOTE || kind === BACKSLASH || kind === 0x6e || kind === 0x74 || kind === 0x72 || kind === 0x62 || kind === 0x66 || kind === 0x75;
-  if (likelyJson && sharedWithJson(text, open, close, seen)) {
+function unescapeValue(text: string, open: number, close: number, next: Candidate): string | undefined {
+  if (escapesSharedWithJson(text, open, close, next)) {
     try {
       return JSON.parse(text.slice(open, close)) as string;
     } catch {
-      // Go's rules decide.
+      // Raw control characters, which JSON refuses and Go allows, or no valid string at all: Go's rules decide.
     }
   }
   const value = unquoteText(text, open, close);
@@ -177,7 +180,7 @@ export function parseDownwardMapFast(input: string, rule: KeyRule): Record<strin
   let equals = -1;
   let backslash = -1;
   let quote = -1;
-  const seen: JsonOnlyEscapes = { at: -1 };
+  const candidate: Candidate = { at: -1 };
   for (let start = 0; ; ) {
     const newline = next(text, '\n', start);
     const lineEnd = newline < end ? newline : end;
@@ -194,7 +197,7 @@ export function parseDownwardMapFast(input: string, rule: KeyRule): Record<strin
       if (quote !== lineEnd - 1) return undefined;
       value = text.slice(open + 1, lineEnd - 1);
     } else {
-      value = unescapeValue(text, open, lineEnd, backslash, seen);
+      value = unescapeValue(text, open, lineEnd, candidate);
       if (value === undefined) return undefined;
     }
     const key = text.slice(start, separator);
