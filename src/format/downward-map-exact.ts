@@ -3,7 +3,7 @@
 // reference the fast parser of downward-map.ts is held to (a property test compares the two).
 
 import { DownwardApiError, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
-import { unquoteInto, unquoted } from './go-quote.js';
+import { goUnquote } from './go-quote.js';
 import { checkAnnotationKey, checkQualifiedName } from './names.js';
 
 /** A 1 MiB file of garbage would otherwise make an error message of a million lines. */
@@ -86,9 +86,9 @@ export function parseDownwardMapExact(text: string, path: string, rule: KeyRule)
     } else {
       report('DUPLICATE_KEY', 1, 'a key on one line only', `The kubelet writes each key once; see line ${firstLine}.`);
     }
-    const value = unquoteInto(line, separator + 1, line.length);
-    if (typeof value === 'number') map[key] = unquoted().slice(0, value);
-    else report(value.code, separator + 2 + value.offset, value.rule);
+    const value = goUnquote(line.slice(separator + 1));
+    if (value.ok) map[key] = value.bytes;
+    else report(value.failure.code, separator + 2 + value.failure.offset, value.failure.rule);
   }
 
   problems.throwIfAny(`${path} is not a labels or annotations file as the kubelet writes it`);
