@@ -9,8 +9,14 @@
 
 // The public API: every export is named here on purpose.
 
-export { parseDownwardMap, formatDownwardMap } from './format/downward-map.js';
-export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } from './format/downward-map.js';
+export { parseDownwardMap, parseDownwardMapBytes, formatDownwardMap } from './format/downward-map.js';
+export type {
+  DownwardMap,
+  DownwardMapBytes,
+  ParseDownwardMapOptions,
+  FormatDownwardMapOptions,
+} from './format/downward-map.js';
+export type { UnicodeVersion } from './format/unicode.js';
 export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKubernetesError } from './errors.js';
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
 export { downwardPodSpec } from './spec/manifest.js';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDownwardMap, parseDownwardMap, type ParseDownwardMapOptions } from '../src/format/downward-map.js';
 import { DownwardApiError, isDownwardApiError, type DownwardApiErrorCode } from '../src/errors.js';
 import { checkAnnotationKey, checkQualifiedName } from '../src/format/names.js';
+import { goDecode } from './go-utf8.js';
 import { failure } from './support.js';
 
 interface Entry {
@@ -21,12 +22,11 @@ const { vectors } = JSON.parse(
   readFileSync(new URL('../fixtures/vectors/formatmap.json', import.meta.url), 'utf8'),
 ) as { vectors: readonly Vector[] };
 
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 const bytesOf = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'base64'));
 const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');
-/** What a reader can hold for an entry: the kubelet's bytes, with invalid UTF-8 replaced by U+FFFD. */
-const expectedValue = (entry: Entry): string => decoder.decode(bytesOf(entry.value_b64));
+/** What a reader can hold for an entry: the kubelet's bytes as Go reads them, one U+FFFD per invalid byte. */
+const expectedValue = (entry: Entry): string => goDecode(bytesOf(entry.value_b64));
 
 const parseError = (text: string, options?: ParseDownwardMapOptions) => failure(() => parseDownwardMap(text, options));
 
@@ -77,7 +77,7 @@ describe('parseDownwardMap', () => {
 
   it('keeps a leading U+FEFF and turns invalid UTF-8 into U+FFFD', () => {
     expect(parseDownwardMap('bom="\\ufeffx"')['bom']).toBe('\ufeffx');
-    expect(parseDownwardMap('bad="a\\xffb\\xe2\\x82"')['bad']).toBe('a\ufffdb\ufffd');
+    expect(parseDownwardMap('bad="a\\xffb\\xe2\\x82"')['bad']).toBe('a\ufffdb\ufffd\ufffd');
   });
 
   it('reads runes an older kubelet escaped', () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { goQuote, goUnquote, type GoUnquoteFailure } from '../src/format/go-quote.js';
+import { goQuote, goUnquote, unquoteText, type GoUnquoteFailure } from '../src/format/go-quote.js';
+import { goDecode } from './go-utf8.js';
 
 interface Entry {
   readonly key: string;
@@ -136,6 +137,32 @@ describe('goQuote and goUnquote', () => {
       fc.property(fc.string({ unit: scalar }), (input) => {
         expect(unquoted(goQuote(utf8(input)))).toBe(hexOf(utf8(input)));
       }),
+    );
+  });
+});
+
+describe('unquoteText, straight to a string', () => {
+  const quotedish = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('\\"', '\\\\', '\\n', '\\a', '\\v', '\\x41', '\\xff', '\\x7f', '\\101', '\\377', '\\u00e9', '\\ud800', '\\U0001f600', '\\U00110000', '\\q', '\\', '"', '\n', '\t', '\ud83d\ude00', '\ud800', '\udc00', 'é'),
+        fc.string({ maxLength: 4 }),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => `"${parts.join('')}"`);
+
+  it('gives what Unquote and Go UTF-8 decoding give, or hands raw bytes to them', () => {
+    fc.assert(
+      fc.property(quotedish, (text) => {
+        const bytes = goUnquote(text);
+        const value = unquoteText(text, 0, text.length);
+        // null hands the text to Unquote's bytes at the first raw byte, before reading the rest.
+        if (value === null) expect(!bytes.ok || [...bytes.bytes].some((byte) => byte >= 0x80)).toBe(true);
+        else if (!bytes.ok) expect(value).toBeUndefined();
+        else expect(value).toBe(goDecode(bytes.bytes));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

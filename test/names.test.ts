@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isAsciiKeyAt,
   checkAnnotationKey,
   checkDns1123Label,
   checkDns1123Subdomain,
@@ -71,5 +73,31 @@ describe('Kubernetes name rules', () => {
     ['a/b', false],
   ])('label value %j -> %s', (value, ok) => {
     expect(valid(checkLabelValue, value)).toBe(ok);
+  });
+});
+
+describe('isAsciiKeyAt, the parser’s key check without slices or patterns', () => {
+  const asciiKey = fc.string({
+    unit: fc.constantFrom('a', 'Z', '0', '9', '-', '_', '.', '/', 'k', 'A', ' ', '='),
+    maxLength: 70,
+  });
+  const longKey = fc.tuple(fc.nat({ max: 260 }), fc.nat({ max: 70 })).map(([p, n]) => `${'a'.repeat(p)}/${'b'.repeat(n)}`);
+
+  it('agrees with the full checks on ASCII keys, at any offset in a text', () => {
+    fc.assert(
+      fc.property(fc.oneof(asciiKey, longKey), fc.string({ maxLength: 3 }), (key, before) => {
+        const text = `${before}${key}=`;
+        const start = before.length;
+        expect(isAsciiKeyAt(text, start, start + key.length, false)).toBe(checkQualifiedName(key) === undefined);
+        expect(isAsciiKeyAt(text, start, start + key.length, true)).toBe(checkAnnotationKey(key) === undefined);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('leaves keys with non-ASCII runes to the full check', () => {
+    const key = 'example.com/İzmir';
+    expect(checkAnnotationKey(key)).toBeUndefined();
+    expect(isAsciiKeyAt(key, 0, key.length, true)).toBe(false);
   });
 });

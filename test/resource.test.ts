@@ -147,9 +147,9 @@ describe('isResourceName', () => {
 });
 
 describe('formatResourceValue: limits and defaults', () => {
-  it('needs nodeAllocatable for a missing or zero cpu, memory or ephemeral-storage limit', () => {
-    expect(() => formatResourceValue({ resource: 'limits.cpu' })).toThrow(/nodeAllocatable/);
-    expect(() => formatResourceValue({ resource: 'limits.ephemeral-storage', quantity: '0' })).toThrow(TypeError);
+  it('writes 0 for a missing or zero limit when the node lists no allocatable for it, as the kubelet does', () => {
+    expect(formatResourceValue({ resource: 'limits.cpu' })).toBe('0');
+    expect(formatResourceValue({ resource: 'limits.ephemeral-storage', quantity: '0' })).toBe('0');
     const options = { resource: 'limits.ephemeral-storage', nodeAllocatable: '100Gi', divisor: '1Gi' } as const;
     expect(formatResourceValue(options)).toBe('100');
   });
@@ -271,4 +271,50 @@ describe('round trip: the value read back brackets the true value', () => {
       { numRuns: 2000 },
     );
   });
+});
+
+describe('formatResourceValue: every combination of set and unset request, limit and allocatable', () => {
+  // What each resource's spec value, node allocatable and true amount (millicores or bytes) are in this table.
+  const amounts: Record<string, { set: string; setValue: bigint; allocatable: string; allocatableValue: bigint }> = {
+    cpu: { set: '1500m', setValue: 1500n, allocatable: '3900m', allocatableValue: 3900n },
+    memory: { set: '3Gi', setValue: 3n * 2n ** 30n, allocatable: '15.5Gi', allocatableValue: 31n * 2n ** 29n },
+    'ephemeral-storage': { set: '20G', setValue: 20n * 10n ** 9n, allocatable: '100Gi', allocatableValue: 100n * 2n ** 30n },
+    'hugepages-2Mi': { set: '6Mi', setValue: 6n * 2n ** 20n, allocatable: '1Gi', allocatableValue: 2n ** 30n },
+  };
+  const CPU_DIVISORS = ['1m', '1'];
+  const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+  const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
+  const cases = Object.entries(amounts).flatMap(([name, amount]) =>
+    (['requests', 'limits'] as const).flatMap((kind) =>
+      (['unset', 'zero', 'set'] as const).flatMap((own) =>
+        (['unset', 'zero', 'set'] as const).flatMap((node) =>
+          (name === 'cpu' ? CPU_DIVISORS : BYTE_DIVISORS).map((divisor) => ({ name, amount, kind, own, node, divisor })),
+        ),
+      ),
+    ),
+  );
+
+  it.each(cases.map((c) => [`${c.kind}.${c.name} ${c.own}, allocatable ${c.node}, divisor ${c.divisor}`, c] as const))(
+    '%s',
+    (_, { name, amount, kind, own, node, divisor }) => {
+      const resource = `${kind}.${name}` as ResourceName;
+      // MergeContainerResourceLimits: only cpu, memory and ephemeral-storage limits, only when missing or zero,
+      // only when the node lists the resource.
+      const defaulted = kind === 'limits' && name !== 'hugepages-2Mi' && own !== 'set' && node !== 'unset';
+      const value = defaulted ? (node === 'set' ? amount.allocatableValue : 0n) : own === 'set' ? amount.setValue : 0n;
+      const unit = name === 'cpu' ? parseQuantity(divisor).milliValue() : parseQuantity(divisor).value();
+      const expected = ceilDiv(value, unit).toString();
+      const options = {
+        resource,
+        divisor,
+        ...(own === 'unset' ? {} : { quantity: own === 'set' ? amount.set : '0' }),
+        ...(node === 'unset' ? {} : { nodeAllocatable: node === 'set' ? amount.allocatable : '0' }),
+      };
+      const written = formatResourceValue(options);
+      expect(written).toBe(expected);
+      const read = parseResourceValue({ resource, value: written, divisor });
+      if (value > 0n) expect(value > read.interval.above && value <= read.interval.atMost).toBe(true);
+      else expect(read.interval.atMost).toBe(0n);
+    },
+  );
 });

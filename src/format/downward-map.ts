@@ -1,9 +1,17 @@
 // The labels and annotations files of a downwardAPI volume, as the kubelet writes them (pkg/fieldpath FormatMap):
 // one `key="value"` line per key, sorted by key, the value quoted by Go's %q, joined by \n with no final newline.
+//
+// Reading is two parsers with one contract. The fast one handles what a kubelet writes: it slices escape-free
+// values straight out of the text, hands values whose escapes JSON shares (\" \\ \n \t \r \b \f \uNNNN) to
+// JSON.parse, and unquotes the rest with Go's rules into one reused buffer. At anything else (a bad line, a
+// duplicate, a key that is not plain ASCII) it gives up and the exact parser of downward-map-exact.ts reads the
+// whole file, so every error and every unusual value comes from the straightforward code.
 
-import { DownwardApiError, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
-import { goQuote, goUnquote } from './go-quote.js';
-import { checkAnnotationKey, checkQualifiedName } from './names.js';
+import { problem } from '../errors.js';
+import { goQuote, unquoteInto, unquoteText, unquoted } from './go-quote.js';
+import { checkKey, keyRule, parseDownwardMapExact, Problems, type KeyRule } from './downward-map-exact.js';
+import { isAsciiKeyAt } from './names.js';
+import { compareAsGo, printableTable, type UnicodeVersion } from './unicode.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**
@@ -61,45 +69,142 @@ export interface ParseDownwardMapOptions {
 export interface FormatDownwardMapOptions {
   /** Which Kubernetes key rule to enforce; defaults to `'annotations'`, as for {@link parseDownwardMap}. */
   readonly keys?: 'labels' | 'annotations';
+  /**
+   * Which Go's printability tables to quote with: `'15.0'` (the default) writes as a kubelet built with Go 1.21 to
+   * 1.26 does, `'17.0'` as one built with Go 1.27 or later. They differ only for code points assigned in 15.1 to
+   * 17.0, which the older kubelet escapes (`\U0001fae9`) and the newer one writes as they are.
+   */
+  readonly unicodeVersion?: UnicodeVersion;
 }
 
-/** A 1 MiB file of garbage would otherwise make an error message of a million lines. */
-const MAX_LISTED_PROBLEMS = 20;
+/**
+ * Values as their exact bytes, returned by {@link parseDownwardMapBytes}.
+ *
+ * @remarks
+ * A frozen object without a prototype, like {@link DownwardMap}; each value is a fresh copy the caller may keep.
+ *
+ * @example
+ * ```ts
+ * import { parseDownwardMapBytes, type DownwardMapBytes } from 'kube-downward';
+ *
+ * const raw: DownwardMapBytes = parseDownwardMapBytes('blob="\\xff\\x00"');
+ * console.log(raw['blob']); // Uint8Array(2) [ 255, 0 ]
+ * ```
+ * @public
+ */
+export type DownwardMapBytes = Readonly<Record<string, Uint8Array>>;
 
-const utf8Encoder = new TextEncoder();
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Past any index of a text: "no further occurrence". */
+const NONE = Number.MAX_SAFE_INTEGER;
 
-const HINT =
-  "This file is written by the kubelet; if you wrote it by hand, quote the value as Go's %q does, or generate it " +
-  'with formatDownwardMap.';
-const CRLF_HINT =
-  'The line ends with a carriage return (\\r): the kubelet ends lines with \\n and never writes a raw \\r, so the ' +
-  'file was probably converted to CRLF line endings; convert it back to LF.';
-
-function keyRule(keys: unknown): (key: string) => string | undefined {
-  if (keys === undefined || keys === 'annotations') return checkAnnotationKey;
-  if (keys === 'labels') return checkQualifiedName;
-  throw new RangeError(`options.keys must be 'labels' or 'annotations', not ${String(keys)}`);
+interface WellFormedText {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
-/** Every problem counted, the first {@link MAX_LISTED_PROBLEMS} kept, so the error stays readable. */
-class Problems {
-  private readonly listed: DownwardApiProblem[] = [];
-  private count = 0;
+/** The next index of `search` in `text` from `from`, or {@link NONE}. */
+function next(text: string, search: string, from: number): number {
+  const found = text.indexOf(search, from);
+  return found < 0 ? NONE : found;
+}
 
-  add(found: DownwardApiProblem): void {
-    this.count += 1;
-    if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push(found);
+/**
+ * A backslash before a letter where JSON and Go may part: Go's own escapes (`\a` `\v` `\xNN` `\NNN`
+ * `\UNNNNNNNN`), which JSON.parse refuses, `\/`, which Go refuses, and `\u`, which Go refuses for a surrogate.
+ */
+const NOT_JSON_ESCAPE = /\\[/uxaUv0-7]/g;
+
+function nextNotJsonEscape(text: string, from: number): number {
+  NOT_JSON_ESCAPE.lastIndex = from;
+  return NOT_JSON_ESCAPE.test(text) ? NOT_JSON_ESCAPE.lastIndex - 2 : NONE;
+}
+
+/** Where the next candidate of {@link NOT_JSON_ESCAPE} is, searched for once per file rather than once per value. */
+interface Candidate {
+  at: number;
+}
+
+/**
+ * True when every escape of the quoted `text[open, close)` reads the same in JSON and in Go: `\"` `\\` `\n`
+ * `\t` `\r` `\b` `\f`, and `\uNNNN` naming no surrogate.
+ */
+function escapesSharedWithJson(text: string, open: number, close: number, next: Candidate): boolean {
+  for (;;) {
+    if (next.at < open) next.at = nextNotJsonEscape(text, open);
+    const at = next.at;
+    if (at >= close) return true;
+    // The backslash escapes only after an even run of backslashes; text[open] is the opening quote.
+    let run = 0;
+    while (text.charCodeAt(at - 1 - run) === BACKSLASH) run += 1;
+    if (run % 2 === 0 && (text.charCodeAt(at + 1) !== 0x75 /* u */ || (text.charCodeAt(at + 2) | 0x20) === 0x64 /* d */)) {
+      return false;
+    }
+    next.at = nextNotJsonEscape(text, at + 1);
   }
+}
 
-  throwIfAny(subject: string): void {
-    if (this.count === 0) return;
-    const plural = this.count === 1 ? '' : 's';
-    const unlisted = this.count > this.listed.length ? `, the first ${this.listed.length} listed` : '';
-    throw new DownwardApiError({
-      code: 'INVALID_MAP',
-      summary: `${subject}: ${this.count} problem${plural}${unlisted}`,
-      problems: this.listed,
-    });
+/**
+ * The value of the quoted `text[open, close)`, which holds a backslash, or `undefined` when it is not a valid Go
+ * double-quoted string.
+ */
+function unescapeValue(text: string, open: number, close: number, next: Candidate): string | undefined {
+  if (escapesSharedWithJson(text, open, close, next)) {
+    try {
+      return JSON.parse(text.slice(open, close)) as string;
+    } catch {
+      // Raw control characters, which JSON refuses and Go allows, or no valid string at all: Go's rules decide.
+    }
+  }
+  const value = unquoteText(text, open, close);
+  if (value !== null) return value;
+  // A raw byte at or above 0x80: through bytes, decoded as Go decodes them.
+  const length = unquoteInto(text, open, close);
+  return typeof length === 'number' ? decodeUtf8(unquoted().subarray(0, length)) : undefined;
+}
+
+/**
+ * The map of a file as a kubelet writes it, or `undefined` when the text has anything else: a bad line, a
+ * duplicate key, a key that is not plain ASCII. The caller then reads it with the exact parser.
+ */
+export function parseDownwardMapFast(input: string, rule: KeyRule): Record<string, string> | undefined {
+  const map: Record<string, string> = Object.create(null);
+  if (input === '') return map;
+  // Lone surrogates read as U+FFFD, which toWellFormed writes unit for unit, so columns do not move.
+  const wellFormed = input as unknown as WellFormedText;
+  const text = wellFormed.isWellFormed() ? input : wellFormed.toWellFormed();
+  const annotation = rule === 'annotations';
+  const end = text.charCodeAt(text.length - 1) === 0x0a ? text.length - 1 : text.length;
+  // Where the next '=', '\\' and '"' are, each found once per file rather than once per line.
+  let equals = -1;
+  let backslash = -1;
+  let quote = -1;
+  const candidate: Candidate = { at: -1 };
+  for (let start = 0; ; ) {
+    const newline = next(text, '\n', start);
+    const lineEnd = newline < end ? newline : end;
+    if (equals < start) equals = next(text, '=', start);
+    const separator = equals;
+    if (separator >= lineEnd || !isAsciiKeyAt(text, start, separator, annotation)) return undefined;
+    const open = separator + 1;
+    if (lineEnd - open < 2 || text.charCodeAt(open) !== QUOTE || text.charCodeAt(lineEnd - 1) !== QUOTE) return undefined;
+    if (backslash <= open) backslash = next(text, '\\', open + 1);
+    let value: string | undefined;
+    if (backslash >= lineEnd - 1) {
+      if (quote <= open) quote = next(text, '"', open + 1);
+      // The first quote after the opening one must be the closing one.
+      if (quote !== lineEnd - 1) return undefined;
+      value = text.slice(open + 1, lineEnd - 1);
+    } else {
+      value = unescapeValue(text, open, lineEnd, candidate);
+      if (value === undefined) return undefined;
+    }
+    const key = text.slice(start, separator);
+    if (map[key] !== undefined) return undefined;
+    map[key] = value;
+    if (lineEnd === end) return map;
+    start = lineEnd + 1;
   }
 }
 
@@ -108,9 +213,12 @@ class Problems {
  *
  * @remarks
  * The first `=` of a line ends the key (Kubernetes keys never hold one); the rest must be one complete Go
- * double-quoted string, unquoted as Go's `strconv.Unquote` does, so values from older kubelets that escaped more
- * runes read the same. `\xNN` escapes are raw bytes: the value is decoded as UTF-8 afterwards, invalid sequences
- * becoming U+FFFD. One final `\n` is tolerated; a `\r` is not stripped, since the kubelet never writes one.
+ * double-quoted string, unquoted as Go's `strconv.Unquote` does, so values from kubelets built with any Go version
+ * (which escape different sets of runes) read the same. `\xNN` and octal escapes are raw bytes: the value is
+ * decoded from UTF-8 afterwards as Go decodes it, each invalid byte becoming one U+FFFD (`\xf0\x9f\x98` gives
+ * three); {@link parseDownwardMapBytes} gives the bytes themselves. Keys are checked as Kubernetes checks them,
+ * annotation keys after Go's one-rune-to-one-rune lower-casing (so `example.com/İzmir` is valid). One final `\n`
+ * is tolerated; a `\r` is not stripped, since the kubelet never writes one.
  *
  * Parsing is linear in the size of the text and never returns a partial map.
  *
@@ -134,47 +242,42 @@ class Problems {
  * @public
  */
 export function parseDownwardMap(text: string, options: ParseDownwardMapOptions = {}): DownwardMap {
-  const path = options.path ?? '<text>';
-  const checkKey = keyRule(options.keys);
+  const rule = keyRule(options.keys);
+  const fast = parseDownwardMapFast(text, rule);
+  if (fast !== undefined) return Object.freeze(fast);
+  const exact = parseDownwardMapExact(text, options.path ?? '<text>', rule);
   const map: Record<string, string> = Object.create(null);
-  const firstLines = new Map<string, number>();
-  const problems = new Problems();
-  if (text === '') return Object.freeze(map);
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-
-  for (let start = 0, lineNumber = 1; start <= body.length; lineNumber += 1) {
-    const newline = body.indexOf('\n', start);
-    const end = newline < 0 ? body.length : newline;
-    const line = body.slice(start, end);
-    start = end + 1;
-
-    const report = (code: DownwardApiProblem['code'], column: number, rule: string, hint?: string): void => {
-      const source: DownwardApiSource = { kind: 'file', path, line: lineNumber, column };
-      problems.add(problem(code, source, line, rule, hint ?? (line.endsWith('\r') ? CRLF_HINT : HINT)));
-    };
-    const separator = line.indexOf('=');
-    if (separator < 0) {
-      report('MISSING_SEPARATOR', 1, 'a line of the form key="value", the key followed by \'=\'');
-      continue;
-    }
-    const key = line.slice(0, separator);
-    const brokenKeyRule = checkKey(key);
-    const firstLine = firstLines.get(key);
-    if (brokenKeyRule !== undefined) {
-      report('INVALID_NAME', 1, brokenKeyRule, 'Kubernetes rejects this key, so no kubelet wrote it; fix the key.');
-    } else if (firstLine === undefined) {
-      firstLines.set(key, lineNumber);
-    } else {
-      report('DUPLICATE_KEY', 1, 'a key on one line only', `The kubelet writes each key once; see line ${firstLine}.`);
-    }
-    const value = goUnquote(line.slice(separator + 1));
-    if (value.ok) map[key] = decodeUtf8(value.bytes);
-    else report(value.failure.code, separator + 2 + value.failure.offset, value.failure.rule);
-  }
-
-  problems.throwIfAny(`${path} is not a labels or annotations file as the kubelet writes it`);
+  for (const key in exact) map[key] = decodeUtf8(exact[key] ?? new Uint8Array());
   return Object.freeze(map);
 }
+
+/**
+ * Reads a labels or annotations file like {@link parseDownwardMap}, giving each value as its exact bytes.
+ *
+ * @remarks
+ * A Go string is bytes, and a value may hold bytes that are not UTF-8 (written `\xNN` by the kubelet); as text
+ * they read as U+FFFD, here they are as the kubelet had them. The file itself is always valid UTF-8 (Go's quoting
+ * escapes every invalid byte), so reading it as text loses nothing.
+ *
+ * @param text - The whole file.
+ * @param options - The file's name for errors, and which key rule to enforce.
+ * @returns A frozen, prototype-less map from key to bytes.
+ * @throws {@link DownwardApiError} and `RangeError` as {@link parseDownwardMap} does.
+ *
+ * @example
+ * ```ts
+ * import { parseDownwardMapBytes } from 'kube-downward';
+ *
+ * const raw = parseDownwardMapBytes('example.com/blob="\\xf0\\x9f\\x98"');
+ * console.log(raw['example.com/blob']); // Uint8Array(3) [ 240, 159, 152 ]
+ * ```
+ * @public
+ */
+export function parseDownwardMapBytes(text: string, options: ParseDownwardMapOptions = {}): DownwardMapBytes {
+  return Object.freeze(parseDownwardMapExact(text, options.path ?? '<text>', keyRule(options.keys)));
+}
+
+const utf8Encoder = new TextEncoder();
 
 function isReadonlyMap(map: DownwardMap | ReadonlyMap<string, string>): map is ReadonlyMap<string, string> {
   return map instanceof Map;
@@ -184,15 +287,18 @@ function isReadonlyMap(map: DownwardMap | ReadonlyMap<string, string>): map is R
  * Writes a labels or annotations file byte for byte as the kubelet does, for fixtures and test volumes.
  *
  * @remarks
- * Keys are checked first: a formatter must never produce a file that {@link parseDownwardMap} rejects. Valid keys
- * are ASCII, so sorting them as strings is sorting them by their UTF-8 bytes, as Go does. A lone surrogate in a
- * value is written as U+FFFD, which is what the API server's JSON decoder would have stored for it.
+ * Keys are checked first: a formatter must never produce a file that {@link parseDownwardMap} rejects. Keys are
+ * sorted by their UTF-8 bytes, as Go sorts them. Values are quoted with the printability tables of the Unicode
+ * version asked for (default 15.0, as kubelets built with Go 1.21 to 1.26 quote), pinned in this package, so the
+ * output is the same on every Node.js version. A lone surrogate in a value is written as U+FFFD, which is what the
+ * API server's JSON decoder would have stored for it.
  *
  * @param map - Keys and values, as an object or a `Map`.
- * @param options - Which key rule to enforce.
+ * @param options - Which key rule to enforce, and which Go's Unicode tables to quote with.
  * @returns The file's text: `key="value"` lines joined by `\n`, no final newline; `''` for an empty map.
  * @throws {@link DownwardApiError} with code `INVALID_MAP` and an `INVALID_NAME` problem for each rejected key.
- * @throws `TypeError` when a value is not a string; `RangeError` when `options.keys` is unknown.
+ * @throws `TypeError` when a value is not a string; `RangeError` when `options.keys` or `options.unicodeVersion`
+ * is unknown.
  *
  * @example
  * ```ts
@@ -200,6 +306,7 @@ function isReadonlyMap(map: DownwardMap | ReadonlyMap<string, string>): map is R
  *
  * formatDownwardMap(new Map([['zone', 'eu-1'], ['app', 'say "hi"\n']]));
  * // 'app="say \\"hi\\"\\n"\nzone="eu-1"'
+ * formatDownwardMap({ emoji: '\u{1fae9}' }); // 'emoji="\\U0001fae9"', as Go 1.21-1.26 quote it
  * ```
  * @public
  */
@@ -207,12 +314,13 @@ export function formatDownwardMap(
   map: DownwardMap | ReadonlyMap<string, string>,
   options: FormatDownwardMapOptions = {},
 ): string {
-  const checkKey = keyRule(options.keys);
+  const rule = keyRule(options.keys);
+  const printable = printableTable(options.unicodeVersion);
   const entries = isReadonlyMap(map) ? [...map] : Object.entries(map);
   const problems = new Problems();
   for (const [key, value] of entries) {
     if (typeof value !== 'string') throw new TypeError(`the value of ${JSON.stringify(key)} must be a string`);
-    const broken = checkKey(key);
+    const broken = checkKey(rule, key);
     if (broken !== undefined) {
       const hint = 'The API server would reject this key, so no kubelet could write it.';
       problems.add(problem('INVALID_NAME', { kind: 'argument', name: 'map key' }, key, broken, hint));
@@ -220,7 +328,7 @@ export function formatDownwardMap(
   }
   problems.throwIfAny('the map cannot be written as the kubelet would');
   return entries
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${key}=${goQuote(utf8Encoder.encode(value))}`)
+    .sort(([a], [b]) => compareAsGo(a, b))
+    .map(([key, value]) => `${key}=${goQuote(utf8Encoder.encode(value), printable)}`)
     .join('\n');
 }

@@ -181,7 +181,10 @@ export interface FormatResourceValueOptions {
   readonly quantity?: string | Quantity;
   /** The `resourceFieldRef` divisor; absent or zero means 1. */
   readonly divisor?: string | Quantity;
-  /** The node's allocatable amount, written for a missing or zero cpu, memory or ephemeral-storage limit. */
+  /**
+   * The node's allocatable amount, written for a missing or zero cpu, memory or ephemeral-storage limit; when the
+   * node does not list the resource either, the kubelet writes 0.
+   */
   readonly nodeAllocatable?: string | Quantity;
 }
 
@@ -190,15 +193,15 @@ export interface FormatResourceValueOptions {
  *
  * @remarks
  * Reproduces the kubelet: an unset request is 0; a missing or zero cpu, memory or ephemeral-storage limit is the
- * node's allocatable (hugepages limits are never defaulted); CPU is `ceil(milliValue / divisor's milliValue)` and
+ * node's allocatable, or 0 when `nodeAllocatable` is not given either (hugepages limits are never defaulted); CPU is `ceil(milliValue / divisor's milliValue)` and
  * the rest `ceil(value / divisor's value)`, both in float64, so results above 2^53 carry its rounding. Where Go's
  * int64 overflows, Value() and MilliValue() saturate at the int64 bounds (as current apimachinery does) and a
  * float64 quotient of 2^63 or more converts to -9223372036854775808, as Go's int64(float64) does on amd64.
  *
  * @param options - The resource, the container's quantity, the divisor and, for limits, the node's allocatable.
  * @returns A decimal integer, such as `250` or `4096`.
- * @throws {@link DownwardApiError} with code `INVALID_DIVISOR` or `INVALID_QUANTITY`; `TypeError` when a
- * defaulted limit is missing or zero and `nodeAllocatable` was not given.
+ * @throws {@link DownwardApiError} with code `INVALID_DIVISOR` or `INVALID_QUANTITY` (also for a malformed
+ * `nodeAllocatable`, even where it is not used).
  *
  * @example
  * ```ts
@@ -219,17 +222,15 @@ export function formatResourceValue(options: FormatResourceValueOptions): string
   return goInt64(Math.ceil(ratio)).toString();
 }
 
+/**
+ * MergeContainerResourceLimits: a missing or zero cpu, memory or ephemeral-storage limit becomes the node's
+ * allocatable when the node lists that resource; otherwise it stays as it is, and a missing quantity reads as zero.
+ */
 function effectiveQuantity({ resource, quantity, nodeAllocatable }: FormatResourceValueOptions): Quantity {
   const own = toQuantity(quantity, 'quantity');
-  if (!DEFAULTED_LIMITS.has(resource) || (own !== undefined && !own.isZero())) return own ?? ZERO;
   const allocatable = toQuantity(nodeAllocatable, 'nodeAllocatable');
-  if (allocatable === undefined) {
-    throw new TypeError(
-      `${resource} is ${own === undefined ? 'not set' : 'zero'}, so the kubelet writes the node's allocatable ` +
-        'instead: pass nodeAllocatable',
-    );
-  }
-  return allocatable;
+  const defaulted = DEFAULTED_LIMITS.has(resource) && (own === undefined || own.isZero());
+  return (defaulted ? allocatable : undefined) ?? own ?? ZERO;
 }
 
 /** Go's Value()/MilliValue() as an int64, saturated where Go's int64 would overflow. */

@@ -29,11 +29,28 @@ export interface ReadPodMetadataOptions {
   readonly volume?: string;
   /** The file system to read the volume from; default `node:fs`. Unit tests pass memfs's `fs`. */
   readonly fs?: VolumeFileSystem;
-  /** Files larger than this are refused, not read; default 1 MiB. */
+  /**
+   * Files larger than this are refused, not read; default 1,052,672 bytes (1 MiB + 4 KiB), just above the largest
+   * annotations file the kubelet can write for a valid pod (1,048,797 bytes).
+   */
   readonly maxFileBytes?: number;
 }
 
-const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+// The largest file the kubelet writes for a valid pod is the annotations file. The API server bounds annotation
+// keys plus values at 262,144 bytes in total (TotalAnnotationSizeLimitB); Go's quoting writes a value byte as at
+// most 4 bytes (\x01; a 2-byte rune such as U+00A0 becomes \u00a0, 3x; a 4-byte one \U000e0001, 2.5x), and a key
+// as itself. A line is key + `="` + quoted value + `"`, lines joined by \n. Each entry with a 1-byte key turns one
+// byte of the budget (worth 4 in a value) into 1 + 3 + 1 bytes, so the worst case uses all 62 one-byte keys
+// [0-9A-Za-z] and spends the rest on \x01:
+//   62 x (1 + 3) + 4 x (262,144 - 62)                            = 1,048,576
+// plus the kubelet's own entries, outside the budget (config.hash is inside it for static pods; counted anyway):
+//   kubernetes.io/config.seen="<RFC 3339 with ns and offset, 35>"  =        63
+//   kubernetes.io/config.source="file"                             =        34
+//   kubernetes.io/config.hash="<32 hex digits>"                    =        60
+//   64 newlines between 65 lines                                   =        64
+//                                                                   = 1,048,797
+// The default bound is the next 4 KiB above it.
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 + 4096;
 
 /** A read, resolved once from the options: what to read, where, and with what. */
 export interface Plan {

@@ -6,6 +6,7 @@ import * as nodeFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../spec/spec.js';
+import { printableTable, type UnicodeVersion } from '../format/unicode.js';
 import { asText } from '../format/utf8.js';
 import { AtomicWriter, readlinkIfExists, renamesSymlinks, type VolumeWriterFileSystem } from './atomic-writer.js';
 import { configSeenOf, kubeletCopy, type KubeletAnnotationOptions } from './kubelet-annotations.js';
@@ -42,6 +43,11 @@ export interface CreateDownwardVolumeOptions extends KubeletAnnotationOptions {
   readonly clock?: () => Date;
   /** An integer from 0 to 2^32 - 1, the decimal suffix of each generation's directory. Default: a random one. */
   readonly random?: () => number;
+  /**
+   * The Unicode version of the kubelet's Go, which decides which runes the labels and annotations files escape:
+   * `'15.0'` (default) for kubelets built with Go 1.21 to 1.26, `'17.0'` for Go 1.27 and later.
+   */
+  readonly unicodeVersion?: UnicodeVersion;
 }
 
 /**
@@ -162,6 +168,7 @@ class AtomicDownwardVolume implements DownwardVolume {
     private readonly writer: AtomicWriter,
     private readonly kubeletView: (pod: ResolvedPod) => ResolvedPod,
     private readonly defaultMode: number,
+    private readonly unicodeVersion: UnicodeVersion | undefined,
     private state: VolumeState,
   ) {}
 
@@ -189,7 +196,7 @@ class AtomicDownwardVolume implements DownwardVolume {
       }
     }
     const items = options.items === undefined ? current.items : volumeItems(options.items);
-    const written = this.writer.write(volumePayload(this.kubeletView(pod), items, this.defaultMode));
+    const written = this.writer.write(volumePayload(this.kubeletView(pod), items, this.defaultMode, this.unicodeVersion));
     this.state = { description, pod, items };
     return written;
   }
@@ -245,16 +252,18 @@ export function createDownwardVolume(options: CreateDownwardVolumeOptions = {}):
   const pod = resolvePod(description);
   const items = volumeItems(options.items);
   const defaultMode = fileMode(options.defaultMode);
+  const { unicodeVersion } = options;
+  printableTable(unicodeVersion);
   const configSeen = configSeenOf(options, clock);
   const enabled = options.kubeletAnnotations;
   const kubeletView = (resolved: ResolvedPod): ResolvedPod => kubeletCopy(resolved, enabled, configSeen);
   // Every file is computed before the first syscall, so bad options leave no directory behind.
-  const firstPayload = volumePayload(kubeletView(pod), items, defaultMode);
+  const firstPayload = volumePayload(kubeletView(pod), items, defaultMode, unicodeVersion);
 
   const fs = options.fs ?? nodeFs;
   const directory = volumeDirectory(fs, options.directory);
   const renameSwitch = options.fs === undefined || renamesSymlinks(fs, directory);
   const writer = new AtomicWriter(fs, directory, { clock, random, renameSwitch });
   writer.write(firstPayload);
-  return new AtomicDownwardVolume(directory, fs, writer, kubeletView, defaultMode, { description, pod, items });
+  return new AtomicDownwardVolume(directory, fs, writer, kubeletView, defaultMode, unicodeVersion, { description, pod, items });
 }

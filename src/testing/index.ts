@@ -17,6 +17,7 @@ export type { KubeletAnnotationOptions } from './kubelet-annotations.js';
 export { seedPod } from './pod-description.js';
 export type { ContainerDescription, PodDescription, ResourceRequirements } from './pod-description.js';
 export type { VolumeWriterFileSystem } from './atomic-writer.js';
+export type { UnicodeVersion } from '../format/unicode.js';
 export type {
   DownwardEnvVar,
   DownwardValueSource,

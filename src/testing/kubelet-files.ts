@@ -2,6 +2,7 @@
 // of the pod before handing them to the atomic writer.
 
 import { posix } from 'node:path';
+import type { UnicodeVersion } from '../format/unicode.js';
 import type { DownwardVolumeItem } from '../spec/spec.js';
 import type { ResolvedPod } from './pod-description.js';
 import { fieldValue, resourceValue } from './pod-fields.js';
@@ -22,15 +23,23 @@ function cleanPath(path: string): string {
   return posix.normalize(path).replace(/\/+$/, '');
 }
 
-/** The payload for items the spec has already validated (so each has a containerName where it needs one). */
-export function volumePayload(pod: ResolvedPod, items: readonly DownwardVolumeItem[], defaultMode: number): Payload {
+/**
+ * The payload for items the spec has already validated (so each has a containerName where it needs one), maps
+ * quoted with the tables of `unicodeVersion` (default 15.0).
+ */
+export function volumePayload(
+  pod: ResolvedPod,
+  items: readonly DownwardVolumeItem[],
+  defaultMode: number,
+  unicodeVersion?: UnicodeVersion,
+): Payload {
   const payload = new Map<string, FileProjection>();
   items.forEach((item, i) => {
     const at = `items[${i}]`;
     const text =
       item.fieldRef === undefined
         ? resourceValue(pod, item.resourceFieldRef, item.resourceFieldRef.containerName ?? '', `${at}.resourceFieldRef`)
-        : fieldValue(pod, item.fieldRef.fieldPath, `${at}.fieldRef`);
+        : fieldValue(pod, item.fieldRef.fieldPath, `${at}.fieldRef`, unicodeVersion);
     payload.set(cleanPath(item.path), { data: utf8.encode(text), mode: item.mode ?? defaultMode });
   });
   return payload;

@@ -3,6 +3,7 @@
 
 import { formatDownwardMap } from '../format/downward-map.js';
 import { fieldTarget } from '../format/field-path.js';
+import type { UnicodeVersion } from '../format/unicode.js';
 import { formatResourceValue, type FormatResourceValueOptions, type ResourceName } from '../format/resource.js';
 import type { ResourceFieldSelector } from '../spec/spec.js';
 import type { ResolvedContainer, ResolvedPod } from './pod-description.js';
@@ -11,8 +12,9 @@ import type { ResolvedContainer, ResolvedPod } from './pod-description.js';
  * The text of a field path the spec has already validated for its place (env var or volume item).
  *
  * @param at - Where the field path was given, for the error message.
+ * @param unicodeVersion - Whose Go's tables quote a labels or annotations map; default 15.0.
  */
-export function fieldValue(pod: ResolvedPod, fieldPath: string, at: string): string {
+export function fieldValue(pod: ResolvedPod, fieldPath: string, at: string, unicodeVersion?: UnicodeVersion): string {
   const target = fieldTarget(fieldPath);
   switch (target?.kind) {
     case 'scalar': {
@@ -22,7 +24,10 @@ export function fieldValue(pod: ResolvedPod, fieldPath: string, at: string): str
       return pod[field];
     }
     case 'map':
-      return formatDownwardMap(pod[target.field], { keys: target.field });
+      return formatDownwardMap(pod[target.field], {
+        keys: target.field,
+        ...(unicodeVersion === undefined ? {} : { unicodeVersion }),
+      });
     // A missing key is the empty string, not an error: the kubelet indexes a Go map.
     case 'mapKey':
       return Object.hasOwn(pod[target.field], target.key) ? (pod[target.field][target.key] ?? '') : '';
