@@ -105,11 +105,32 @@ export type PodMetadataSource =
  * ```
  * @public
  */
-export type PodMetadataSources = { readonly [F in ScalarField]?: PodMetadataSource } & {
+export interface PodMetadataSources {
+  /** Where `name` came from. */
+  readonly name?: PodMetadataSource;
+  /** Where `namespace` came from. */
+  readonly namespace?: PodMetadataSource;
+  /** Where `uid` came from. */
+  readonly uid?: PodMetadataSource;
+  /** Where `nodeName` came from. */
+  readonly nodeName?: PodMetadataSource;
+  /** Where `serviceAccountName` came from. */
+  readonly serviceAccountName?: PodMetadataSource;
+  /** Where `podIP` came from. */
+  readonly podIP?: PodMetadataSource;
+  /** Where `podIPs` came from. */
+  readonly podIPs?: PodMetadataSource;
+  /** Where `hostIP` came from. */
+  readonly hostIP?: PodMetadataSource;
+  /** Where `hostIPs` came from. */
+  readonly hostIPs?: PodMetadataSource;
+  /** Every source that gave a label, in the order read; empty when there are none. */
   readonly labels: readonly PodMetadataSource[];
+  /** Every source that gave an annotation, in the order read; empty when there are none. */
   readonly annotations: readonly PodMetadataSource[];
+  /** Where each resource came from. */
   readonly resources: Readonly<Partial<Record<ResourceName, PodMetadataSource>>>;
-};
+}
 
 /** Where a spec entry's value lands. */
 export type Target =
@@ -146,13 +167,13 @@ interface FieldRule {
 // Hand-written rather than zod: the synchronous reader runs at every process start, and these few rules are the
 // same as zod's `ipv4()`/`ipv6()` (test/pod-metadata-rules.test.ts holds them to it).
 const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-const IPV6 =
-  /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
 const IPV6_ALPHABET = /^[0-9a-fA-F:.]+$/;
 const UID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
 
 function isIp(text: string): boolean {
-  return IPV4.test(text) || (IPV6_ALPHABET.test(text) && IPV6.test(text) && URL.canParse(`http://[${text}]`));
+  // IPv6 as zod checks it: only hex digits, ':' and '.', and a valid URL host in brackets (which also takes the
+  // IPv4-mapped form `::ffff:1.2.3.4`).
+  return IPV4.test(text) || (IPV6_ALPHABET.test(text) && URL.canParse(`http://[${text}]`));
 }
 
 const matching = (test: (raw: string) => boolean) => (raw: string) => (test(raw) ? raw : undefined);

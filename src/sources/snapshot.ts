@@ -68,17 +68,25 @@ export function freezeSnapshot(parts: SnapshotParts): PodMetadata {
   for (const [name, value] of parts.resources) resources[name] = frozenResource(value);
   hide(resources, 'toJSON', toJSON);
   const snapshot: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(parts.fields)) snapshot[field] = typeof value === 'string' ? value : Object.freeze([...value]);
+  const sources: Record<string, unknown> = {};
+  // One key order whatever the order of the spec, so that equal snapshots also print and serialise the same.
+  for (const field of SCALAR_FIELDS) {
+    const value = parts.fields[field];
+    if (value !== undefined) snapshot[field] = typeof value === 'string' ? value : Object.freeze([...value]);
+    const source = parts.sources[field];
+    if (source !== undefined) sources[field] = source;
+  }
   snapshot['labels'] = frozenMap(parts.labels);
   snapshot['annotations'] = frozenMap(parts.annotations);
   snapshot['resources'] = Object.freeze(resources);
-  snapshot['sources'] = deepFreeze(parts.sources);
+  snapshot['sources'] = deepFreeze({ ...sources, labels: parts.sources.labels, annotations: parts.sources.annotations, resources: parts.sources.resources });
   hide(snapshot, 'toJSON', toJSON);
   return Object.freeze(snapshot) as unknown as PodMetadata;
 }
 
-const STRING_FIELDS = ['name', 'namespace', 'uid', 'nodeName', 'serviceAccountName', 'podIP', 'hostIP'];
-const LIST_FIELDS = ['podIPs', 'hostIPs'];
+const SCALAR_FIELDS = ['name', 'namespace', 'uid', 'nodeName', 'serviceAccountName', 'podIP', 'podIPs', 'hostIP', 'hostIPs'] as const;
+const LIST_FIELDS: readonly string[] = ['podIPs', 'hostIPs'];
+const STRING_FIELDS = SCALAR_FIELDS.filter((field) => !LIST_FIELDS.includes(field));
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 
 /** Reads the JSON of a snapshot back, collecting every problem with its JSON path. */
