@@ -199,14 +199,19 @@ function finish(p: Plan, found: Found, namespace: Reading | undefined): PodMetad
  * it points to, again from the start if the kubelet swaps it mid-read. A plain directory without `..data` works
  * too. Where env and volume both give a label, annotation or resource, the volume's value is the current one and
  * wins (env values are fixed when the container starts); for name, namespace and uid they must agree. Loads
- * neither RxJS nor a file watcher.
+ * neither RxJS, a file watcher, a YAML parser nor zod (zod validates a spec of your own, on first use).
+ *
+ * With the default spec it reads what the pod provides: an absent env var or file is left out, the namespace falls
+ * back to the service account's `namespace` file and the name to `HOSTNAME`, and `sources` says where each value
+ * came from. Pass `strict: true` to require every entry the spec does not mark optional.
  *
  * @param options - The env, the volume directory, the spec; all have defaults.
  * @returns The snapshot.
- * @throws {@link NotInKubernetesError} when none of the spec's env vars is set, its volume is absent, and
- * `KUBERNETES_SERVICE_HOST` is absent: the process is not running in Kubernetes.
- * @throws {@link DownwardApiError} with code `INVALID_METADATA` listing every missing, unreadable or invalid value,
- * or `INVALID_SPEC` for a spec the API server would reject.
+ * @throws {@link NotInKubernetesError} when none of the spec's env vars is set, its volume is absent, and neither
+ * `KUBERNETES_SERVICE_HOST` nor the service account's `namespace` file is there: the process is not running in
+ * Kubernetes.
+ * @throws {@link DownwardApiError} with code `INVALID_METADATA` listing every unreadable or invalid value (and, when
+ * strict, every missing one), or `INVALID_SPEC` for a spec the API server would reject.
  *
  * @example
  * ```ts
