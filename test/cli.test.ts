@@ -260,6 +260,19 @@ describe('watch', () => {
     expect(watch.err()).toBe('');
   });
 
+  it("prints snapshots of the seed's volume-only pod, with no env vars and no options but the volume", async () => {
+    const v = createDownwardVolume({ pod: seedPod, items: volumeOnlyItems });
+    cleanup.push(() => v.remove());
+    const watch = start(['--json', '--volume', v.directory, '--debounce-ms', '5'], {});
+    await vi.waitFor(() => expect(watch.out().split('\n').filter(Boolean)).toHaveLength(1), { timeout: 10_000 });
+    v.update({ labels: { foo: 'baz' } });
+    await vi.waitFor(() => expect(watch.out().split('\n').filter(Boolean)).toHaveLength(2), { timeout: 10_000 });
+    expect(watch.out().split('\n').filter(Boolean).map((line) => JSON.parse(line).labels.foo)).toEqual(['bar', 'baz']);
+    watch.child.kill('SIGTERM');
+    expect(await watch.exited).toBe(0);
+    expect(watch.err()).toBe('');
+  });
+
   it('says what changed, and exits 0 on SIGINT', async () => {
     const v = volume();
     const watch = start(['--volume', v.directory, '--debounce-ms', '5'], downwardEnv(seedPod));
