@@ -141,6 +141,31 @@ describe.each(readers)('%s with no options but the pod', (_name, read) => {
     expect([pod.name, pod.namespace]).toEqual([undefined, undefined]);
   });
 
+  it('treats a service account file it cannot read as absent: a fallback never fails a read', async () => {
+    const fs = podFs({ items: LABELS_AND_ANNOTATIONS, serviceAccountNamespace: 'shop' });
+    const denied = (path: string) => {
+      if (path.startsWith(SA)) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+    };
+    const guarded: VolumeFileSystem = {
+      readlinkSync: (p) => fs.readlinkSync(p),
+      statSync: (p) => (denied(p), fs.statSync(p)),
+      readFileSync: (p) => (denied(p), fs.readFileSync(p)),
+      promises: {
+        readlink: (p) => fs.promises.readlink(p),
+        stat: async (p) => (denied(p), fs.promises.stat(p)),
+        readFile: async (p) => (denied(p), fs.promises.readFile(p)),
+      },
+    };
+    const pod = await read({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, fs: guarded });
+    expect(pod.namespace).toBeUndefined();
+    const tooLarge = await read({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, fs, maxFileBytes: 3 }).catch((e: unknown) => e);
+    // The labels file is over the bound too and is reported; the namespace file is simply not used.
+    expect(failure(() => { throw tooLarge; }).problems.map((p) => [p.code, p.source])).toEqual([
+      ['FILE_TOO_LARGE', { kind: 'file', path: '/etc/downward/labels' }],
+      ['FILE_TOO_LARGE', { kind: 'file', path: '/etc/downward/annotations' }],
+    ]);
+  });
+
   it('takes the service account directory from the options', async () => {
     const { fs } = memfs({ '/sa/namespace': 'shop' });
     const pod = await read({ env: {}, fs: fs as unknown as VolumeFileSystem, serviceAccountDirectory: '/sa' });
