@@ -263,6 +263,7 @@ describe('the kube-downward command', () => {
     const { code, stderr } = consumer.cli(['show']);
     expect(code).toBe(3);
     expect(stderr).toContain('kube-downward/testing');
+    expect(stderr).toContain('--env-from FILE');
     expect(stderr).not.toMatch(/fixtures\/|seed\.env|\n\s+at /);
   });
 });
@@ -283,7 +284,7 @@ describe('types', () => {
       { skipLibCheck: true },
     );
     expect(errors).toBe('');
-  });
+  }, 120_000);
 
   it('type-check the Observable API for a consumer that has rxjs (a project of its own beside the first)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kube-downward-consumer-rxjs-'));
@@ -306,5 +307,5 @@ describe('types', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
-import { isDownwardApiError } from '../errors.js';
+import { isDownwardApiError, isNotInKubernetesError } from '../errors.js';
 import { readPodMetadataSync } from '../sources/read.js';
-import { EXIT, SOURCE_FLAGS, INPUT_OPTIONS, parse, readOptions, type Command } from './common.js';
+import { EXIT, INPUT_OPTIONS, OUTSIDE_HINT, SOURCE_FLAGS, parse, readOptions, type Command } from './common.js';
 
 export const check: Command = {
   name: 'check',
@@ -31,7 +31,7 @@ async function run(args: string[]): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     if (!isDownwardApiError(error)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${error.message}\n${isNotInKubernetesError(error) ? OUTSIDE_HINT : ''}`);
     return EXIT.invalid;
   }
 }

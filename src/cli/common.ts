@@ -162,9 +162,12 @@ export function table(meta: PodMetadata): string {
   return rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
 }
 
+/** The library's error speaks of options; on the command line they are flags. */
+export const OUTSIDE_HINT = 'On the command line: --env-from FILE (NAME=value lines) and --volume DIR (a directory of Downward API files).\n';
+
 export function failure(error: unknown): number {
   if (isNotInKubernetesError(error)) {
-    process.stderr.write(`kube-downward: ${error.message}\n`);
+    process.stderr.write(`kube-downward: ${error.message}\n${OUTSIDE_HINT}`);
     return EXIT.notInKubernetes;
   }
   if (isDownwardApiError(error) || error instanceof InputError) {
