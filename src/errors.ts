@@ -225,11 +225,12 @@ export class DownwardApiError extends Error {
 }
 
 /**
- * Thrown when none of the env vars or files the spec names exist: the process is not running in a pod that was
- * set up for this spec (local development, a unit test, a misconfigured Deployment).
+ * Thrown when none of the env vars or files the spec names exist and nothing else says the process runs in a pod
+ * (`KUBERNETES_SERVICE_HOST`, the service account's `namespace` file): local development or a unit test.
  *
  * @remarks
- * Catch it to fall back to local defaults, or pass `env` / `volume` options pointing at fixtures.
+ * Catch it to fall back to local defaults, or pass `env` and `volume` options (`kube-downward/testing` writes both:
+ * `downwardEnv()` and `createDownwardVolume()`). Its `problems` list the entries a pod of the spec would have set.
  *
  * @example
  * ```ts

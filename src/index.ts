@@ -21,7 +21,8 @@ export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKube
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
 export { downwardPodSpec } from './spec/manifest.js';
 export type { DownwardPodSpec, DownwardPodSpecOptions } from './spec/manifest.js';
-export type { PodMetadata, PodResources } from './sources/pod-metadata.js';
+export type { PodMetadata, PodMetadataSource, PodMetadataSources, PodResources } from './sources/pod-metadata.js';
+export { parsePodMetadataJson } from './sources/snapshot.js';
 export { Quantity, parseQuantity } from './format/quantity.js';
 export type { QuantityFormat } from './format/quantity.js';
 export { readPodMetadata, readPodMetadataSync } from './sources/read.js';

@@ -1,19 +1,22 @@
 // The kube-downward command, run as a user runs it: the built bin in a process of its own.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { downwardPodSpec } from '../src/spec/manifest.js';
-import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume } from '../src/testing/index.js';
+import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume, type DownwardVolumeItem } from '../src/testing/index.js';
+import { asKubernetesReadsIt } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli', 'main.js');
 const seedEnvFile = join(root, 'fixtures', 'env', 'seed.env');
 const seedVolume = join(root, 'fixtures', 'volumes', 'seed');
 const baseEnv = { PATH: process.env['PATH'] ?? '' };
+/** The items of the seed's volume-only pod (fixtures/manifests/seed-volume-pod.yaml). */
+const volumeOnlyItems = asKubernetesReadsIt(parse(readFileSync(join(root, 'fixtures/manifests/seed-volume-pod.yaml'), 'utf8')).spec.volumes[0].downwardAPI.items) as DownwardVolumeItem[];
 
 function run(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...baseEnv, ...env }, encoding: 'utf8' });
@@ -57,7 +60,7 @@ describe('usage', () => {
 
 describe('show', () => {
   it('prints the seed snapshot as a table', () => {
-    const { code, stdout } = run(['show', '--env-file', seedEnvFile]);
+    const { code, stdout } = run(['show', '--env-from', seedEnvFile]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/name\s+downward/);
     expect(stdout).toMatch(/requests\.cpu\s+15 millicores \(divisor 1m\)/);
@@ -65,7 +68,7 @@ describe('show', () => {
   });
 
   it('prints JSON with exact integers as strings, merging a volume', () => {
-    const { code, stdout } = run(['show', '--json', '--env-file', seedEnvFile, '--volume', seedVolume]);
+    const { code, stdout } = run(['show', '--json', '--env-from', seedEnvFile, '--volume', seedVolume]);
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
     expect(json.labels).toEqual({ foo: 'bar' });
@@ -92,14 +95,14 @@ describe('show', () => {
 
 describe('check', () => {
   it('exits 0 when everything holds', () => {
-    const { code, stdout } = run(['check', '--env-file', seedEnvFile, '--volume', seedVolume]);
+    const { code, stdout } = run(['check', '--env-from', seedEnvFile, '--volume', seedVolume]);
     expect(code).toBe(0);
     expect(stdout).toContain('ok');
   });
 
   it('prints every problem with its hint and exits 1', () => {
     const env = tempFile('bad.env', 'POD_NAME=Bad_Name\nPOD_NAMESPACE=default\nPOD_IP=10.0.0.300\nNODE_NAME=n\nSERVICE_ACCOUNT=default\nCONTAINER_CPU_REQUEST_MILLICORES=15\n');
-    const { code, stderr } = run(['check', '--env-file', env]);
+    const { code, stderr } = run(['check', '--env-from', env]);
     expect(code).toBe(1);
     expect(stderr).toContain('env POD_NAME = "Bad_Name": [INVALID_NAME]');
     expect(stderr).toContain('env POD_IP = "10.0.0.300": [INVALID_IP]');
@@ -109,6 +112,105 @@ describe('check', () => {
 
   it('exits 1 outside Kubernetes too', () => {
     expect(run(['check']).code).toBe(1);
+  });
+
+  it("is strict: the volume-only pod lacks the default spec's env vars, unless --lenient", () => {
+    const v = createDownwardVolume({ pod: seedPod, items: volumeOnlyItems });
+    cleanup.push(() => v.remove());
+    const strict = run(['check', '--volume', v.directory]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('env POD_NAME: [MISSING]');
+    const lenient = run(['check', '--lenient', '--volume', v.directory]);
+    expect([lenient.code, lenient.stdout]).toEqual([0, 'ok: every value present is valid\n']);
+  });
+});
+
+describe('zero configuration', () => {
+  it('shows the volume-only pod with no env vars at all', () => {
+    const v = createDownwardVolume({ pod: seedPod, items: volumeOnlyItems });
+    cleanup.push(() => v.remove());
+    const { code, stdout } = run(['show', '--json', '--volume', v.directory]);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect([json.name, json.namespace, json.labels, json.resources['requests.cpu'].millicores]).toEqual(['downward', 'default', { foo: 'bar' }, '15']);
+    expect(json.sources.name).toEqual({ kind: 'file', path: join(v.directory, 'podName') });
+  });
+
+  it('says which values are fallbacks', () => {
+    const { code, stdout } = run(['show'], { HOSTNAME: 'web-0', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/name\s+web-0 \(a fallback: from env HOSTNAME\)/);
+  });
+
+  it('requires the entries with --strict', () => {
+    const { code, stderr } = run(['show', '--strict'], { HOSTNAME: 'web-0', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('env POD_NAME: [MISSING]');
+  });
+});
+
+describe('the env file flag', () => {
+  it('still takes the old name --env-file, with a notice', () => {
+    const { code, stdout, stderr } = run(['show', '--env-file', seedEnvFile]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/name\s+downward/);
+    expect(stderr).toContain('--env-file is now --env-from');
+  });
+
+  it('is not intercepted by Node.js when the file is missing', () => {
+    const { code, stderr } = run(['show', '--env-from', '/nonexistent/seed.env']);
+    expect([code, stderr]).toEqual([1, expect.stringContaining('cannot read /nonexistent/seed.env')]);
+  });
+});
+
+describe('as a Unix tool', () => {
+  /** A private TMPDIR, so that a temp directory left behind is seen. */
+  function privateTmp(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'kube-downward-tmp-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  it('ends quietly, leaving no temp directory, when `| head -1` closes its output', () => {
+    const tmp = privateTmp();
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" demo 2>"${tmp}.err" | head -1; echo "\${PIPESTATUS[0]}"`], { cwd: root, env: { ...baseEnv, TMPDIR: tmp }, encoding: 'utf8' });
+    cleanup.push(() => rmSync(`${tmp}.err`, { force: true }));
+    const [first, code] = result.stdout.trim().split('\n');
+    expect(first).toContain('A downwardAPI volume for pod "downward"');
+    expect(code).toBe('0');
+    expect(readFileSync(`${tmp}.err`, 'utf8')).toBe('');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('ends quietly when the reader closes the pipe before the next write (demo, watch)', async () => {
+    const tmp = privateTmp();
+    const v = createDownwardVolume({ pod: seedPod });
+    cleanup.push(() => v.remove());
+    for (const args of [['demo'], ['watch', '--json', '--volume', v.directory, '--debounce-ms', '5']]) {
+      const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...baseEnv, ...downwardEnv(seedPod), TMPDIR: tmp } });
+      cleanup.push(() => child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      child.stdout.destroy();
+      if (args[0] === 'watch') v.update({ labels: { foo: `closed-${Date.now()}` } });
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+    }
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('cleans up the demo on %s', async (signal, expected) => {
+    const tmp = privateTmp();
+    const child = spawn(process.execPath, [cli, 'demo'], { cwd: root, env: { ...baseEnv, TMPDIR: tmp } });
+    cleanup.push(() => child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.kill(signal);
+    // The demo may have finished on its own in the meantime; either way it ends cleanly.
+    expect([expected, 0]).toContain(await exited);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
 
@@ -153,6 +255,19 @@ describe('watch', () => {
     await vi.waitFor(() => expect(watch.out().split('\n').filter(Boolean)).toHaveLength(2), { timeout: 10_000 });
     const lines = watch.out().split('\n').filter(Boolean).map((line) => JSON.parse(line));
     expect(lines.map((l) => l.labels.foo)).toEqual(['bar', 'baz']);
+    watch.child.kill('SIGTERM');
+    expect(await watch.exited).toBe(0);
+    expect(watch.err()).toBe('');
+  });
+
+  it("prints snapshots of the seed's volume-only pod, with no env vars and no options but the volume", async () => {
+    const v = createDownwardVolume({ pod: seedPod, items: volumeOnlyItems });
+    cleanup.push(() => v.remove());
+    const watch = start(['--json', '--volume', v.directory, '--debounce-ms', '5'], {});
+    await vi.waitFor(() => expect(watch.out().split('\n').filter(Boolean)).toHaveLength(1), { timeout: 10_000 });
+    v.update({ labels: { foo: 'baz' } });
+    await vi.waitFor(() => expect(watch.out().split('\n').filter(Boolean)).toHaveLength(2), { timeout: 10_000 });
+    expect(watch.out().split('\n').filter(Boolean).map((line) => JSON.parse(line).labels.foo)).toEqual(['bar', 'baz']);
     watch.child.kill('SIGTERM');
     expect(await watch.exited).toBe(0);
     expect(watch.err()).toBe('');

@@ -1,6 +1,6 @@
 // examples/app: its manifest matches the generator, and the app itself runs against a kubelet-written volume.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -25,28 +25,56 @@ it('has a Deployment whose Downward API entries are what `kube-downward manifest
 it('serves its pod identity and goes into maintenance when labelled, without a restart', async () => {
   const volume = createDownwardVolume({ pod: { ...seedPod, labels: { app: 'downward-demo' } } });
   cleanup.push(() => volume.remove());
-  const dir = join(root, 'temp', 'example-app');
-  mkdirSync(dir, { recursive: true });
-  const source = readFileSync(join(root, 'examples/app/server.ts'), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-  writeFileSync(join(dir, 'server.mjs'), js);
-
-  const env = { PATH: process.env['PATH'] ?? '', PORT: '0', KUBE_DOWNWARD_VOLUME: volume.directory, ...downwardEnv(seedPod) };
-  const app = spawn(process.execPath, [join(dir, 'server.mjs')], { cwd: dir, env });
-  cleanup.push(() => app.kill('SIGKILL'));
-  let stdout = '';
-  app.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => app.on('exit', resolve));
-
-  await vi.waitFor(() => expect(stdout).toMatch(/listening on \d+/), { timeout: 10_000 });
-  const url = `http://127.0.0.1:${/listening on (\d+)/.exec(stdout)?.[1]}/`;
-  expect(stdout).toContain('default/downward listening');
+  const app = start({ KUBE_DOWNWARD_VOLUME: volume.directory, ...downwardEnv(seedPod) });
+  const url = await app.url;
+  expect(app.stdout()).toContain('default/downward listening');
   const body = await (await fetch(url)).json();
   expect(body).toEqual({ pod: 'downward', namespace: 'default', node: 'gke-kubia-default-pool-32a2cac8-sgl7', version: null, memoryLimitBytes: '4194304' });
 
   volume.update({ labels: { app: 'downward-demo', maintenance: 'on' } });
   await vi.waitFor(async () => expect((await fetch(url)).status).toBe(503), { timeout: 10_000, interval: 20 });
 
-  app.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  app.child.kill('SIGTERM');
+  expect(await app.exited).toBe(0);
 });
+
+/** Runs examples/app/server.js as it is, with Node.js: no build step of its own. */
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(root, 'examples/app/server.js')], { cwd: root, env: { PATH: process.env['PATH'] ?? '', PORT: '0', ...env } });
+  cleanup.push(() => child.kill('SIGKILL'));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const url = vi
+    .waitFor(() => expect(stdout).toMatch(/listening on \d+/), { timeout: 10_000 })
+    .then(() => `http://127.0.0.1:${/listening on (\d+)/.exec(stdout)?.[1]}/`);
+  return { child, exited, url, stdout: () => stdout };
+}
+
+it('runs with the documented command against the committed seed volume, with no env vars at all', async () => {
+  const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.example;
+  expect(script).toBe('npm run build --silent && KUBE_DOWNWARD_VOLUME=fixtures/volumes/seed node examples/app/server.js');
+  expect(readFileSync(join(root, 'examples/app/README.md'), 'utf8')).toContain('npm run example');
+  const app = start({ KUBE_DOWNWARD_VOLUME: join(root, 'fixtures/volumes/seed') });
+  const body = await (await fetch(await app.url)).json();
+  expect(body).toEqual({ pod: 'downward', namespace: 'default', node: null, version: null, memoryLimitBytes: '4194304' });
+  app.child.kill('SIGTERM');
+  expect(await app.exited).toBe(0);
+});
+
+it('type-checks (// @ts-check) against the built package', () => {
+  const program = ts.createProgram([join(root, 'examples/app/server.js')], {
+    allowJs: true,
+    checkJs: true,
+    noEmit: true,
+    skipLibCheck: true,
+    strict: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: ['node'],
+    typeRoots: [join(root, 'node_modules/@types')],
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  expect(diagnostics).toEqual([]);
+}, 60_000);

@@ -170,9 +170,9 @@ describe('bad input', () => {
     }
   });
 
-  it('reports each missing required var, and nothing for absent optional ones', () => {
+  it('reports each missing required var when strict, and nothing for absent optional ones', () => {
     const { POD_NAMESPACE: _ns, NODE_NAME: _node, ...partial } = seedEnv;
-    const error = failure(() => readPodMetadataSync({ env: partial }));
+    const error = failure(() => readPodMetadataSync({ env: partial, strict: true }));
     expect(error.code).toBe('INVALID_METADATA');
     expect(error.problems.map((p) => [p.code, p.source])).toEqual([
       ['MISSING', { kind: 'env', name: 'POD_NAMESPACE' }],
@@ -190,8 +190,8 @@ describe('bad input', () => {
     expect(error.message).toContain('Not running in Kubernetes');
   });
 
-  it('treats a pod without the env entries as misconfigured, not as outside Kubernetes', () => {
-    const error = failure(() => readPodMetadataSync({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' } }));
+  it('treats a pod without the env entries as misconfigured when strict, not as outside Kubernetes', () => {
+    const error = failure(() => readPodMetadataSync({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, strict: true }));
     expect(isNotInKubernetesError(error)).toBe(false);
     expect(error.code).toBe('INVALID_METADATA');
     expect(error.problems.every((p) => p.code === 'MISSING')).toBe(true);

@@ -2,7 +2,7 @@ import { describeChange, diffSnapshots } from '../live/snapshot-diff.js';
 import { watchPodMetadataEvents } from '../live/watch.js';
 import type { PodMetadata } from '../sources/pod-metadata.js';
 import { createDownwardVolume, downwardEnv, seedPod } from '../testing/index.js';
-import { EXIT, failure, parse, table, type Command } from './common.js';
+import { EXIT, exitNow, failure, onExit, parse, table, type Command } from './common.js';
 
 export const demo: Command = {
   name: 'demo',
@@ -20,6 +20,11 @@ Options:
 async function run(args: string[]): Promise<number> {
   if (parse(demo, args, {}) === undefined) return EXIT.ok;
   const volume = createDownwardVolume({ pod: seedPod });
+  // However the demo ends (a closed stdout, Ctrl-C, SIGTERM), its temp directory goes with it.
+  const forget = onExit(() => volume.remove());
+  const interrupted = (signal: 'SIGINT' | 'SIGTERM', code: number) => process.once(signal, () => exitNow(code));
+  interrupted('SIGINT', 130);
+  interrupted('SIGTERM', 143);
   const env = downwardEnv(seedPod);
   const updates: [string, () => void][] = [
     ['label foo=baz', () => volume.update({ labels: { ...seedPod.labels, foo: 'baz' } })],
@@ -62,6 +67,7 @@ async function run(args: string[]): Promise<number> {
       });
     });
   } finally {
+    forget();
     volume.remove();
   }
 }

@@ -4,9 +4,11 @@ import { EXIT, SOURCE_FLAGS, SOURCE_OPTIONS, parse, readOptions, table, toJson, 
 export const show: Command = {
   name: 'show',
   summary: "print the pod's Downward API snapshot",
-  help: `Usage: kube-downward show [--env-file FILE] [--volume DIR] [--spec FILE] [--json]
+  help: `Usage: kube-downward show [--env-from FILE] [--volume DIR] [--spec FILE] [--strict] [--json]
 
-Reads the Downward API env vars and volume named by the spec and prints one validated snapshot.
+Reads the Downward API env vars and volume named by the spec and prints one validated snapshot. With the default
+spec it prints what the pod provides; values that are fallbacks (the namespace from the service account, the name
+from HOSTNAME) say so.
 
 Options:
 ${SOURCE_OPTIONS}

@@ -6,7 +6,7 @@ import { EXIT, SOURCE_FLAGS, SOURCE_OPTIONS, UsageError, failure, parse, readOpt
 export const watch: Command = {
   name: 'watch',
   summary: 'print a new snapshot, or what changed, whenever the volume changes',
-  help: `Usage: kube-downward watch [--env-file FILE] [--volume DIR] [--spec FILE] [--json] [--debounce-ms N]
+  help: `Usage: kube-downward watch [--env-from FILE] [--volume DIR] [--spec FILE] [--strict] [--json] [--debounce-ms N]
 
 Prints the snapshot, then what changed (labels, annotations, resources) each time the kubelet updates the volume,
 until interrupted (Ctrl-C or SIGTERM: exit 0). Problems that do not end the watch go to stderr.

@@ -271,7 +271,7 @@ export interface ResourceInterval {
  * ```ts
  * import { parseResourceValue, type CpuResourceValue } from 'kube-downward';
  *
- * const cpu = parseResourceValue({ resource: 'requests.cpu', value: '15', divisor: '1m' }) as CpuResourceValue;
+ * const cpu: CpuResourceValue = parseResourceValue({ resource: 'requests.cpu', value: '15', divisor: '1m' });
  * cpu.millicores; // 15n
  * ```
  * @public
@@ -294,7 +294,7 @@ export interface CpuResourceValue {
  * ```ts
  * import { parseResourceValue, type ByteResourceValue } from 'kube-downward';
  *
- * const memory = parseResourceValue({ resource: 'limits.memory', value: '4096', divisor: '1Ki' }) as ByteResourceValue;
+ * const memory: ByteResourceValue = parseResourceValue({ resource: 'limits.memory', value: '4096', divisor: '1Ki' });
  * memory.bytes; // 4194304n
  * ```
  * @public
@@ -359,7 +359,8 @@ export interface ParseResourceValueOptions {
  * kubelet's float64 arithmetic is exact (values below 2^53). The product itself is exact bigint arithmetic.
  *
  * @param options - The resource, the text, the divisor and where the text came from.
- * @returns A frozen {@link CpuResourceValue} or {@link ByteResourceValue}.
+ * @returns A frozen {@link CpuResourceValue} for a CPU resource, a {@link ByteResourceValue} for the rest (typed so
+ * when `resource` is a literal, a {@link ResourceValue} otherwise).
  * @throws {@link DownwardApiError} with code `INVALID_RESOURCE_VALUE` unless the text is `0` or a decimal integer
  * without sign or leading zero, at most 2^63-1; `INVALID_DIVISOR` or `INVALID_QUANTITY` for a bad divisor.
  *
@@ -372,8 +373,11 @@ export interface ParseResourceValueOptions {
  * ```
  * @public
  */
-export function parseResourceValue(options: ParseResourceValueOptions): ResourceValue {
-  const { resource, value } = options;
+export function parseResourceValue<R extends ResourceName>(
+  options: ParseResourceValueOptions & { readonly resource: R },
+): R extends CpuResourceName ? CpuResourceValue : ByteResourceValue {
+  const { value } = options;
+  const resource: ResourceName = options.resource;
   const divisor = canonicalDivisor(resource, options.divisor);
   if (!KUBELET_INTEGER.test(value) || BigInt(value) > INT64_MAX) {
     throw new DownwardApiError({
@@ -393,7 +397,8 @@ export function parseResourceValue(options: ParseResourceValueOptions): Resource
   const unit = isCpu(resource) ? parseQuantity(divisor).milliValue() : parseQuantity(divisor).value();
   const n = BigInt(value);
   const interval = Object.freeze({ above: (n - 1n) * unit, atMost: n * unit });
-  return isCpu(resource)
+  const result: ResourceValue = isCpu(resource)
     ? Object.freeze({ resource, divisor, millicores: n * unit, interval })
     : Object.freeze({ resource, divisor, bytes: n * unit, interval });
+  return result as R extends CpuResourceName ? CpuResourceValue : ByteResourceValue;
 }

@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { parseDownwardMap, type DownwardMap } from '../format/downward-map.js';
 import { DownwardApiError, describeSource, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { fieldTarget, type FieldTarget, type ScalarField } from '../format/field-path.js';
@@ -13,6 +12,7 @@ import {
   type ResourceValue,
 } from '../format/resource.js';
 import type { DownwardValueSource } from '../spec/spec.js';
+import { freezeSnapshot } from './snapshot.js';
 
 /**
  * A container's requests and limits, keyed by Kubernetes resource name: `millicores` for CPU, `bytes` for the rest.
@@ -71,6 +71,65 @@ export interface PodMetadata {
   readonly annotations: DownwardMap;
   /** Requests and limits read through `resourceFieldRef`. */
   readonly resources: PodResources;
+  /** Where each value came from: the env var or file, and whether it was a fallback. */
+  readonly sources: PodMetadataSources;
+}
+
+/**
+ * Where one value of a snapshot came from: an env var or a file, and whether it is a fallback rather than a
+ * Downward API value (the namespace from the service account's `namespace` file, the name from `HOSTNAME`).
+ *
+ * @example
+ * ```ts
+ * import { readPodMetadataSync } from 'kube-downward';
+ *
+ * const pod = readPodMetadataSync({ env: { HOSTNAME: 'web-0', KUBERNETES_SERVICE_HOST: '10.0.0.1' } });
+ * console.log(pod.sources.name); // { kind: 'env', name: 'HOSTNAME', fallback: true }
+ * ```
+ * @public
+ */
+export type PodMetadataSource =
+  | { readonly kind: 'env'; readonly name: string; readonly fallback?: true }
+  | { readonly kind: 'file'; readonly path: string; readonly fallback?: true };
+
+/**
+ * The sources of a snapshot's values, field by field: one source per field and resource, and for `labels` and
+ * `annotations` every source that gave a key (the volume's file, env vars of single keys).
+ *
+ * @example
+ * ```ts
+ * import { readPodMetadataSync } from 'kube-downward';
+ *
+ * const { sources } = readPodMetadataSync();
+ * if (sources.name?.fallback) console.warn('the pod name is a guess from HOSTNAME');
+ * ```
+ * @public
+ */
+export interface PodMetadataSources {
+  /** Where `name` came from. */
+  readonly name?: PodMetadataSource;
+  /** Where `namespace` came from. */
+  readonly namespace?: PodMetadataSource;
+  /** Where `uid` came from. */
+  readonly uid?: PodMetadataSource;
+  /** Where `nodeName` came from. */
+  readonly nodeName?: PodMetadataSource;
+  /** Where `serviceAccountName` came from. */
+  readonly serviceAccountName?: PodMetadataSource;
+  /** Where `podIP` came from. */
+  readonly podIP?: PodMetadataSource;
+  /** Where `podIPs` came from. */
+  readonly podIPs?: PodMetadataSource;
+  /** Where `hostIP` came from. */
+  readonly hostIP?: PodMetadataSource;
+  /** Where `hostIPs` came from. */
+  readonly hostIPs?: PodMetadataSource;
+  /** Every source that gave a label, in the order read; empty when there are none. */
+  readonly labels: readonly PodMetadataSource[];
+  /** Every source that gave an annotation, in the order read; empty when there are none. */
+  readonly annotations: readonly PodMetadataSource[];
+  /** Where each resource came from. */
+  readonly resources: Readonly<Partial<Record<ResourceName, PodMetadataSource>>>;
 }
 
 /** Where a spec entry's value lands. */
@@ -94,34 +153,47 @@ export interface Reading {
   readonly target: Target;
   readonly raw: string;
   readonly source: DownwardApiSource;
+  /** Read where the Downward API gave nothing (HOSTNAME, the service account's namespace file). */
+  readonly fallback?: true;
 }
 
 interface FieldRule {
-  readonly schema: z.ZodMiniType<unknown, string>;
+  /** The parsed value, or undefined when the text breaks the rule. */
+  readonly parse: (raw: string) => string | readonly string[] | undefined;
   readonly code: DownwardApiErrorCode;
   readonly rule: string;
 }
 
+// Hand-written rather than zod: the synchronous reader runs at every process start, and these few rules are the
+// same as zod's `ipv4()`/`ipv6()` (test/pod-metadata-rules.test.ts holds them to it).
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+const IPV6_ALPHABET = /^[0-9a-fA-F:.]+$/;
+const UID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
+
+function isIp(text: string): boolean {
+  // IPv6 as zod checks it: only hex digits, ':' and '.', and a valid URL host in brackets (which also takes the
+  // IPv4-mapped form `::ffff:1.2.3.4`).
+  return IPV4.test(text) || (IPV6_ALPHABET.test(text) && URL.canParse(`http://[${text}]`));
+}
+
+const matching = (test: (raw: string) => boolean) => (raw: string) => (test(raw) ? raw : undefined);
+
 const dnsSubdomain: FieldRule = {
-  schema: z.string().check(z.maxLength(253), z.regex(DNS1123_SUBDOMAIN)),
+  parse: matching((raw) => raw.length <= 253 && DNS1123_SUBDOMAIN.test(raw)),
   code: 'INVALID_NAME',
   rule: DNS1123_SUBDOMAIN_RULE,
 };
-const ip = z.union([z.ipv4(), z.ipv6()]);
-const ipRule: FieldRule = { schema: ip, code: 'INVALID_IP', rule: 'an IPv4 or IPv6 address' };
+const ipRule: FieldRule = { parse: matching(isIp), code: 'INVALID_IP', rule: 'an IPv4 or IPv6 address' };
 
 /** The rule an IP address text breaks, or undefined: the check the reader applies to `podIP` and `hostIP`. */
 export function checkIp(value: string): string | undefined {
-  return ip.safeParse(value).success ? undefined : ipRule.rule;
+  return isIp(value) ? undefined : ipRule.rule;
 }
 const ipListRule: FieldRule = {
-  schema: z.pipe(
-    z.string(),
-    z.pipe(
-      z.transform((text: string) => text.split(',')),
-      z.array(ip),
-    ),
-  ),
+  parse: (raw) => {
+    const list = raw.split(',');
+    return list.every(isIp) ? list : undefined;
+  },
   code: 'INVALID_IP',
   rule: "a list of IPv4 or IPv6 addresses joined by ',' without spaces",
 };
@@ -131,13 +203,13 @@ const SCALAR_RULES: Readonly<Record<ScalarField, FieldRule>> = {
   nodeName: dnsSubdomain,
   serviceAccountName: dnsSubdomain,
   namespace: {
-    schema: z.string().check(z.maxLength(63), z.regex(DNS1123_LABEL)),
+    parse: matching((raw) => raw.length <= 63 && DNS1123_LABEL.test(raw)),
     code: 'INVALID_NAME',
     rule: DNS1123_LABEL_RULE,
   },
   // API-server uids are RFC 4122 UUIDs; static pods carry the kubelet's 32-hex-digit hash of their manifest.
   uid: {
-    schema: z.string().check(z.regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i)),
+    parse: matching((raw) => UID.test(raw)),
     code: 'INVALID_UID',
     rule: 'a UUID (8-4-4-4-12 hex digits) or, for a static pod, 32 hex digits',
   },
@@ -167,7 +239,7 @@ const FIELD_PATHS: Readonly<Record<ScalarField, string>> = {
   hostIPs: 'status.hostIPs',
 };
 
-type Slot<V> = { readonly value: V; readonly source: DownwardApiSource };
+type Slot<V> = { readonly value: V; readonly source: DownwardApiSource; readonly fallback?: true };
 
 function sameText<V extends string | readonly string[]>(a: V, b: V): V | undefined {
   return String(a) === String(b) ? a : undefined;
@@ -213,7 +285,7 @@ class Slots<K, V> {
     }
     const merged = this.merge(previous.value, slot.value);
     if (merged !== undefined) {
-      this.entries.set(key, { value: merged, source: previous.source });
+      this.entries.set(key, { ...previous, value: merged });
       return;
     }
     const shown = (v: V): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined);
@@ -245,17 +317,18 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
 
   for (const reading of readings) {
     const { target, raw, source } = reading;
+    const from = reading.fallback === true ? { source, fallback: true as const } : { source };
     switch (target.kind) {
       case 'scalar': {
         const rule = SCALAR_RULES[target.field];
-        const parsed = rule.schema.safeParse(raw);
-        if (parsed.success) scalars.put(target.field, { value: parsed.data as string | readonly string[], source }, target.field);
+        const parsed = rule.parse(raw);
+        if (parsed !== undefined) scalars.put(target.field, { value: parsed, ...from }, target.field);
         else problems.push(problem(rule.code, source, raw, rule.rule, hintFor(source, FIELD_PATHS[target.field])));
         break;
       }
       case 'mapKey': {
         const rule = target.field === 'labels' ? checkLabelValue(raw) : undefined;
-        if (rule === undefined) maps[target.field].put(target.key, { value: raw, source }, `${target.field}['${target.key}']`);
+        if (rule === undefined) maps[target.field].put(target.key, { value: raw, ...from }, `${target.field}['${target.key}']`);
         else problems.push(problem('INVALID_LABEL_VALUE', source, raw, rule, hintFor(source, `metadata.labels['${target.key}']`)));
         break;
       }
@@ -263,7 +336,7 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
         try {
           const path = source.kind === 'file' ? source.path : describeSource(source);
           for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
-            maps[target.field].put(key, { value, source }, `${target.field}['${key}']`);
+            maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
           }
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
@@ -274,7 +347,7 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
         try {
           const { resource, divisor } = target;
           const value = parseResourceValue({ resource, value: raw, source, ...(divisor === undefined ? {} : { divisor }) });
-          resources.put(target.resource, { value, source }, target.resource);
+          resources.put(target.resource, { value, ...from }, target.resource);
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
           problems.push(...error.problems);
@@ -294,18 +367,39 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
     });
   }
 
-  const meta: Record<string, unknown> = {};
-  for (const [field, slot] of scalars.entries) meta[field] = Array.isArray(slot.value) ? Object.freeze([...slot.value]) : slot.value;
-  meta['labels'] = frozenMap(maps.labels.entries);
-  meta['annotations'] = frozenMap(maps.annotations.entries);
-  meta['resources'] = Object.freeze(Object.fromEntries([...resources.entries].map(([name, slot]) => [name, slot.value])));
-  return Object.freeze(meta) as unknown as PodMetadata;
+  const fields: Record<string, string | readonly string[]> = {};
+  const sources: Record<string, PodMetadataSource> = {};
+  for (const [field, slot] of scalars.entries) {
+    fields[field] = slot.value;
+    sources[field] = sourceOf(slot);
+  }
+  const mapOf = (slots: Map<string, Slot<string>>) => new Map([...slots].map(([key, slot]) => [key, slot.value]));
+  const sourcesOf = (slots: Iterable<Slot<unknown>>) => {
+    const seen = new Map<string, PodMetadataSource>();
+    for (const slot of slots) seen.set(JSON.stringify(slot.source), sourceOf(slot));
+    return [...seen.values()];
+  };
+  return freezeSnapshot({
+    fields,
+    labels: mapOf(maps.labels.entries),
+    annotations: mapOf(maps.annotations.entries),
+    resources: new Map([...resources.entries].map(([name, slot]) => [name, slot.value])),
+    sources: {
+      ...sources,
+      labels: sourcesOf(maps.labels.entries.values()),
+      annotations: sourcesOf(maps.annotations.entries.values()),
+      resources: Object.fromEntries([...resources.entries].map(([name, slot]) => [name, sourceOf(slot)])),
+    },
+  });
 }
 
-function frozenMap(slots: Map<string, Slot<string>>): DownwardMap {
-  const map: Record<string, string> = Object.create(null);
-  for (const [key, slot] of slots) map[key] = slot.value;
-  return Object.freeze(map);
+/** The snapshot names a file by its path only: lines and columns belong to problems. */
+function sourceOf(slot: Slot<unknown>): PodMetadataSource {
+  const fallback = slot.fallback === true ? { fallback: true as const } : {};
+  const { source } = slot;
+  if (source.kind === 'env') return { kind: 'env', name: source.name, ...fallback };
+  if (source.kind === 'file') return { kind: 'file', path: source.path, ...fallback };
+  throw new TypeError(`a reading comes from an env var or a file, not from ${describeSource(source)}`);
 }
 
 /** The kubelet puts `status.podIP` first in `status.podIPs`; anything else means the values were not injected. */

@@ -1,5 +1,8 @@
 import * as nodeFs from 'node:fs';
+import { join } from 'node:path';
 import { NotInKubernetesError, problem, type DownwardApiProblem } from '../errors.js';
+import { checkDns1123Subdomain } from '../format/names.js';
+import { asText } from '../format/utf8.js';
 import { readEnv, type Env } from './env.js';
 import { assemblePodMetadata, type PodMetadata, type Reading } from './pod-metadata.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec } from '../spec/spec.js';
@@ -34,6 +37,24 @@ export interface ReadPodMetadataOptions {
    * annotations file the kubelet can write for a valid pod (1,048,797 bytes).
    */
   readonly maxFileBytes?: number;
+  /**
+   * Whether every entry of the spec not marked `optional` must be present. When false, an absent env var or
+   * volume file is left out of the snapshot and only the values that are present are validated. Default: false
+   * with the default spec, which reads whatever the pod provides; true with a spec of your own, which declares
+   * what the pod has. `kube-downward check` reads strictly.
+   */
+  readonly strict?: boolean;
+  /**
+   * Whether to fill in what the Downward API does not give: the namespace from the service account's `namespace`
+   * file, and the pod name from `HOSTNAME` when nothing better exists. `sources` marks such values
+   * `fallback: true`. Default: true with the default spec, false with a spec of your own.
+   */
+  readonly fallbacks?: boolean;
+  /**
+   * Where the service account's files are mounted, read through `fs`; default
+   * `/var/run/secrets/kubernetes.io/serviceaccount`.
+   */
+  readonly serviceAccountDirectory?: string;
 }
 
 // The largest file the kubelet writes for a valid pod is the annotations file. The API server bounds annotation
@@ -51,6 +72,7 @@ export interface ReadPodMetadataOptions {
 //                                                                   = 1,048,797
 // The default bound is the next 4 KiB above it.
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 + 4096;
+const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A read, resolved once from the options: what to read, where, and with what. */
 export interface Plan {
@@ -59,6 +81,9 @@ export interface Plan {
   readonly fs: VolumeFileSystem;
   readonly volume: { readonly dir: string; readonly explicit: boolean } | undefined;
   readonly maxFileBytes: number;
+  readonly strict: boolean;
+  /** The service account directory to take fallbacks from, or undefined when fallbacks are off. */
+  readonly serviceAccount: string | undefined;
 }
 
 export function plan(options: ReadPodMetadataOptions): Plan {
@@ -75,26 +100,53 @@ export function plan(options: ReadPodMetadataOptions): Plan {
       : named !== undefined && named !== ''
         ? { dir: named, explicit: true }
         : { dir: spec.volume.mountPath, explicit: false };
-  return { spec, env, fs: options.fs ?? (nodeFs as VolumeFileSystem), volume, maxFileBytes };
+  const ownSpec = options.spec !== undefined && options.spec !== defaultSpec;
+  const serviceAccount = options.serviceAccountDirectory ?? SERVICE_ACCOUNT_DIRECTORY;
+  return {
+    spec,
+    env,
+    fs: options.fs ?? (nodeFs as VolumeFileSystem),
+    volume,
+    maxFileBytes,
+    strict: options.strict ?? ownSpec,
+    serviceAccount: (options.fallbacks ?? !ownSpec) ? serviceAccount : undefined,
+  };
 }
 
 /** Reads env and volume as planned, through the file system's promise API. */
 export async function readPlanned(p: Plan): Promise<PodMetadata> {
-  return finish(p, p.volume === undefined ? undefined : await runAsync(volumeRequest(p), p.fs));
+  const found = gather(p, p.volume === undefined ? undefined : await runAsync(volumeRequest(p), p.fs));
+  const namespace = needsServiceAccount(p, found) ? await runAsync(readNamespaceFile(p), p.fs) : undefined;
+  return finish(p, found, namespace);
+}
+
+function readPlannedSync(p: Plan): PodMetadata {
+  const found = gather(p, p.volume === undefined ? undefined : runSync(volumeRequest(p), p.fs));
+  const namespace = needsServiceAccount(p, found) ? runSync(readNamespaceFile(p), p.fs) : undefined;
+  return finish(p, found, namespace);
 }
 
 function volumeRequest(p: Plan) {
   return readVolume(p.volume?.dir ?? '', p.spec.volume?.items ?? [], p.maxFileBytes);
 }
 
-/** Merges what the volume and the env gave into one snapshot, or throws with every problem. */
-function finish(p: Plan, volume: VolumeRead | undefined): PodMetadata {
+/** What env and volume gave, before fallbacks: readings, problems, and the entries strict reading requires. */
+interface Found {
+  readonly readings: Reading[];
+  readonly problems: DownwardApiProblem[];
+  /** The absent entries that are not marked optional: problems when strict, and the evidence of NOT_IN_KUBERNETES. */
+  readonly missing: DownwardApiProblem[];
+  readonly volumePresent: boolean;
+}
+
+function gather(p: Plan, volume: VolumeRead | undefined): Found {
   const { readings: envReadings, missing } = readEnv(p.spec, p.env);
   const problems: DownwardApiProblem[] = [];
   const readings: Reading[] = [];
   if (volume?.present === true) {
     readings.push(...volume.readings);
-    problems.push(...volume.problems);
+    // An absent file of a volume that is there is one the pod did not ask for: only strict reading requires it.
+    problems.push(...(p.strict ? volume.problems : volume.problems.filter((found) => found.code !== 'MISSING')));
   } else if (p.volume?.explicit === true) {
     problems.push(
       problem('MISSING', { kind: 'file', path: p.volume.dir }, undefined, 'an existing directory', 'Mount the downwardAPI volume there, or point the volume option (or KUBE_DOWNWARD_VOLUME) at its mount path.'),
@@ -102,17 +154,57 @@ function finish(p: Plan, volume: VolumeRead | undefined): PodMetadata {
   }
   // Files first: for labels, annotations and resources the volume holds the current value, env the one at start.
   readings.push(...envReadings);
-  problems.push(...missing);
-  if (readings.length === 0 && missing.length > 0 && p.env['KUBERNETES_SERVICE_HOST'] === undefined && volume?.present !== true) {
+  return { readings, problems, missing, volumePresent: volume?.present === true };
+}
+
+const gives = (found: Found, field: 'name' | 'namespace') =>
+  found.readings.some(({ target }) => target.kind === 'scalar' && target.field === field);
+
+/** The service account's namespace file is read for the namespace, and as evidence of a pod when nothing else is. */
+function needsServiceAccount(p: Plan, found: Found): boolean {
+  return p.serviceAccount !== undefined && !gives(found, 'namespace');
+}
+
+type FileRequest = ReturnType<typeof readVolume> extends Generator<infer R, unknown, unknown> ? R : never;
+
+/**
+ * The service account's `namespace` file, or undefined when there is none. It is a fallback: a file that cannot
+ * be read (absent, a directory, too large, permission denied) is treated as absent.
+ */
+function* readNamespaceFile(p: Plan): Generator<FileRequest, Reading | undefined, unknown> {
+  const path = join(p.serviceAccount ?? '', 'namespace');
+  try {
+    const stat = (yield { op: 'stat', path }) as { readonly size: number | bigint; isFile(): boolean };
+    if (!stat.isFile() || Number(stat.size) > p.maxFileBytes) return undefined;
+    const raw = asText((yield { op: 'read', path }) as string | Uint8Array);
+    return { target: { kind: 'scalar', field: 'namespace' }, raw, source: { kind: 'file', path }, fallback: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds the fallbacks to what was found, tells a pod from a process outside Kubernetes, and builds the snapshot. */
+function finish(p: Plan, found: Found, namespace: Reading | undefined): PodMetadata {
+  const { readings, missing } = found;
+  const problems = p.strict ? [...found.problems, ...missing] : found.problems;
+  const inPod = p.env['KUBERNETES_SERVICE_HOST'] !== undefined || namespace !== undefined;
+  if (readings.length === 0 && !found.volumePresent && !inPod && (missing.length > 0 || !p.strict)) {
     throw new NotInKubernetesError({
       code: 'NOT_IN_KUBERNETES',
       summary:
-        'Not running in Kubernetes: none of the Downward API env vars of the spec is set, its volume is absent, and so is KUBERNETES_SERVICE_HOST. ' +
-        'Outside a pod, pass `env` (for example the variables of fixtures/env/seed.env) and `volume`, or catch NotInKubernetesError.',
-      problems,
+        'Not running in Kubernetes: none of the Downward API env vars of the spec is set, its volume is absent, and so are KUBERNETES_SERVICE_HOST and the service account. ' +
+        'Outside a pod, pass `env` and `volume` (kube-downward/testing writes both: downwardEnv() and createDownwardVolume()), set KUBE_DOWNWARD_VOLUME to a directory of Downward API files, or catch NotInKubernetesError.',
+      problems: [...found.problems, ...missing],
     });
   }
-  return assemblePodMetadata(readings, problems);
+  const all = namespace === undefined ? [...readings] : [...readings, namespace];
+  const hostname = p.env['HOSTNAME'];
+  // HOSTNAME is the pod's name unless the pod sets spec.hostname or uses the node's network: a last resort, and
+  // skipped when it is not even a valid name.
+  if (p.serviceAccount !== undefined && !gives(found, 'name') && hostname !== undefined && checkDns1123Subdomain(hostname) === undefined) {
+    all.push({ target: { kind: 'scalar', field: 'name' }, raw: hostname, source: { kind: 'env', name: 'HOSTNAME' }, fallback: true });
+  }
+  return assemblePodMetadata(all, problems);
 }
 
 /**
@@ -124,14 +216,19 @@ function finish(p: Plan, volume: VolumeRead | undefined): PodMetadata {
  * it points to, again from the start if the kubelet swaps it mid-read. A plain directory without `..data` works
  * too. Where env and volume both give a label, annotation or resource, the volume's value is the current one and
  * wins (env values are fixed when the container starts); for name, namespace and uid they must agree. Loads
- * neither RxJS nor a file watcher.
+ * neither RxJS, a file watcher, a YAML parser nor zod (zod validates a spec of your own, on first use).
+ *
+ * With the default spec it reads what the pod provides: an absent env var or file is left out, the namespace falls
+ * back to the service account's `namespace` file and the name to `HOSTNAME`, and `sources` says where each value
+ * came from. Pass `strict: true` to require every entry the spec does not mark optional.
  *
  * @param options - The env, the volume directory, the spec; all have defaults.
  * @returns The snapshot.
- * @throws {@link NotInKubernetesError} when none of the spec's env vars is set, its volume is absent, and
- * `KUBERNETES_SERVICE_HOST` is absent: the process is not running in Kubernetes.
- * @throws {@link DownwardApiError} with code `INVALID_METADATA` listing every missing, unreadable or invalid value,
- * or `INVALID_SPEC` for a spec the API server would reject.
+ * @throws {@link NotInKubernetesError} when none of the spec's env vars is set, its volume is absent, and neither
+ * `KUBERNETES_SERVICE_HOST` nor the service account's `namespace` file is there: the process is not running in
+ * Kubernetes.
+ * @throws {@link DownwardApiError} with code `INVALID_METADATA` listing every unreadable or invalid value (and, when
+ * strict, every missing one), or `INVALID_SPEC` for a spec the API server would reject.
  *
  * @example
  * ```ts
@@ -148,8 +245,7 @@ function finish(p: Plan, volume: VolumeRead | undefined): PodMetadata {
  * @public
  */
 export function readPodMetadataSync(options: ReadPodMetadataOptions = {}): PodMetadata {
-  const p = plan(options);
-  return finish(p, p.volume === undefined ? undefined : runSync(volumeRequest(p), p.fs));
+  return readPlannedSync(plan(options));
 }
 
 /**

@@ -1,4 +1,5 @@
-import * as z from 'zod/mini';
+import { createRequire } from 'node:module';
+import type * as Z from 'zod/mini';
 import { DownwardApiError, isDownwardApiError, problem, type DownwardApiProblem } from '../errors.js';
 import { ENV_FIELD_PATHS, VOLUME_FIELD_PATHS, splitSubscript } from '../format/field-path.js';
 import { checkAnnotationKey, checkDns1123Label, checkQualifiedName } from '../format/names.js';
@@ -213,36 +214,50 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-// The shape check. YAML turns `divisor: 1` into a number, so numbers are accepted and kept as text.
-const quantityText = z.union([z.string(), z.number()]);
-const fieldRefSchema = z.strictObject({ fieldPath: z.string(), apiVersion: z.optional(z.string()) });
-const resourceFieldRefSchema = z.strictObject({
-  resource: z.string(),
-  divisor: z.optional(quantityText),
-  containerName: z.optional(z.string()),
-});
-const valueSourceShape = {
-  fieldRef: z.optional(fieldRefSchema),
-  resourceFieldRef: z.optional(resourceFieldRefSchema),
-};
-const specSchema = z.strictObject({
-  env: z.array(
-    z.strictObject({
-      name: z.string(),
-      valueFrom: z.strictObject(valueSourceShape),
-      optional: z.optional(z.boolean()),
-    }),
-  ),
-  volume: z.optional(
-    z.strictObject({
-      mountPath: z.string(),
-      items: z.array(z.strictObject({ path: z.string(), mode: z.optional(z.int()), ...valueSourceShape })),
-    }),
-  ),
-});
-type ShapedSpec = z.infer<typeof specSchema>;
-type ShapedSource = z.infer<typeof fieldRefSchema> | undefined;
-type ShapedResource = z.infer<typeof resourceFieldRefSchema> | undefined;
+// The shape check, with zod: it runs on specs users hand us, never on the default spec, so zod is loaded on first
+// use (its CommonJS build: a synchronous require opens one file at a time, where an ESM import opens its ~90 at
+// once) and stays off the start-up path of an app that reads with the default spec.
+function buildSpecSchema(z: typeof Z) {
+  // YAML turns `divisor: 1` into a number, so numbers are accepted and kept as text.
+  const quantityText = z.union([z.string(), z.number()]);
+  const fieldRefSchema = z.strictObject({ fieldPath: z.string(), apiVersion: z.optional(z.string()) });
+  const resourceFieldRefSchema = z.strictObject({
+    resource: z.string(),
+    divisor: z.optional(quantityText),
+    containerName: z.optional(z.string()),
+  });
+  const valueSourceShape = {
+    fieldRef: z.optional(fieldRefSchema),
+    resourceFieldRef: z.optional(resourceFieldRefSchema),
+  };
+  return z.strictObject({
+    env: z.array(
+      z.strictObject({
+        name: z.string(),
+        valueFrom: z.strictObject(valueSourceShape),
+        optional: z.optional(z.boolean()),
+      }),
+    ),
+    volume: z.optional(
+      z.strictObject({
+        mountPath: z.string(),
+        items: z.array(z.strictObject({ path: z.string(), mode: z.optional(z.int()), ...valueSourceShape })),
+      }),
+    ),
+  });
+}
+
+let specSchema: ReturnType<typeof buildSpecSchema> | undefined;
+
+function loadSpecSchema(): ReturnType<typeof buildSpecSchema> {
+  specSchema ??= buildSpecSchema(createRequire(import.meta.url)('zod/mini') as typeof Z);
+  return specSchema;
+}
+
+type ShapedSpec = Z.infer<ReturnType<typeof buildSpecSchema>>;
+type ShapedValueSource = ShapedSpec['env'][number]['valueFrom'];
+type ShapedSource = ShapedValueSource['fieldRef'];
+type ShapedResource = ShapedValueSource['resourceFieldRef'];
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -387,7 +402,7 @@ function normalize(spec: ShapedSpec): DownwardApiSpec {
 }
 
 // zod/mini carries no English messages unless configured globally, which a library must not do.
-function describeShapeIssue(issue: z.core.$ZodIssue): string {
+function describeShapeIssue(issue: Z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `of type ${issue.expected}`;
@@ -429,7 +444,7 @@ const validated = new WeakSet<object>([defaultSpec]);
  */
 export function defineSpec(spec: unknown): DownwardApiSpec {
   if (typeof spec === 'object' && spec !== null && validated.has(spec)) return spec as DownwardApiSpec;
-  const shaped = specSchema.safeParse(spec);
+  const shaped = loadSpecSchema().safeParse(spec);
   const problems = new SpecProblems();
   if (!shaped.success) {
     for (const issue of shaped.error.issues) {

@@ -1,11 +1,13 @@
+// @ts-check
 // A small web app that knows which pod it runs in, and goes into maintenance when the pod is labelled
-// `maintenance=on` (kubectl label pod <name> maintenance=on), without a restart.
+// `maintenance=on` (kubectl label pod <name> maintenance=on), without a restart. Plain JavaScript, so that Node.js
+// runs it as it is; `// @ts-check` and the JSDoc types keep it checked against kube-downward's types.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readPodMetadataSync, watchPodMetadataEvents, type PodMetadata } from 'kube-downward';
+import { readPodMetadataSync, watchPodMetadataEvents } from 'kube-downward';
 
-// Identity first, synchronously: a misconfigured pod fails here, at start-up, with every problem listed.
-let pod: PodMetadata = readPodMetadataSync();
+// Identity first, synchronously: a pod whose values are invalid fails here, at start-up, with every problem listed.
+/** @type {import('kube-downward').PodMetadata} */
+let pod = readPodMetadataSync();
 
 const subscription = watchPodMetadataEvents().subscribe((event) => {
   if (event.type === 'snapshot') pod = event.metadata;
@@ -21,7 +23,7 @@ const server = createServer((_request, response) => {
     JSON.stringify({
       pod: pod.name,
       namespace: pod.namespace,
-      node: pod.nodeName,
+      node: pod.nodeName ?? null,
       version: pod.labels['app.kubernetes.io/version'] ?? null,
       // bigint is exact; JSON needs it as text.
       memoryLimitBytes: pod.resources['limits.memory']?.bytes.toString() ?? null,
@@ -30,10 +32,11 @@ const server = createServer((_request, response) => {
 });
 
 server.listen(Number(process.env['PORT'] ?? 8080), () => {
-  console.log(`${pod.namespace}/${pod.name} listening on ${(server.address() as AddressInfo).port}`);
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  console.log(`${pod.namespace}/${pod.name} listening on ${address.port}`);
 });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) {
   process.once(signal, () => {
     subscription.unsubscribe();
     server.close();
