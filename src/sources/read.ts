@@ -67,7 +67,7 @@ export async function readPlanned(p: Plan): Promise<PodMetadata> {
 }
 
 function volumeRequest(p: Plan) {
-  return readVolume(p.volume?.dir ?? '', p.spec.volume?.items ?? [], p.maxFileBytes);
+  return readVolume(p.volume?.dir ?? '', p.spec.volume?.items ?? [], { maxFileBytes: p.maxFileBytes });
 }
 
 /** Merges what the volume and the env gave into one snapshot, or throws with every problem. */
