@@ -112,7 +112,9 @@ type Request =
   | { readonly op: 'readlink' | 'stat' | 'lstat' | 'open'; readonly path: string }
   | { readonly op: 'fstat' | 'close'; readonly file: OpenFile }
   | { readonly op: 'read'; readonly file: OpenFile; readonly buffer: Uint8Array }
-  | { readonly op: 'sleep'; readonly ms: number };
+  | { readonly op: 'sleep'; readonly ms: number }
+  /** Runs readers side by side (one after the other when synchronous); gives their results in order. */
+  | { readonly op: 'parallel'; readonly tasks: readonly Generator<Request, unknown, unknown>[] };
 
 /** What a volume gave: nothing at all (no such directory), or the readings of one generation and its problems. */
 export type VolumeRead =
@@ -187,7 +189,7 @@ function describeKind(stat: VolumeFileStat | undefined): string {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSymbolicLink()) return 'a link';
-  return 'not a regular file';
+  return stat.isFile() ? 'a regular file' : 'of an unknown type';
 }
 
 function unsafeLink(source: DownwardApiSource, target: string | undefined, rule: string): DownwardApiProblem {
@@ -267,7 +269,10 @@ function* openItem(dir: string, base: string, layout: Layout, item: DownwardVolu
   }
 }
 
-/** The bytes of an open regular file, at most `maxFileBytes`: the bound holds whatever its size said. */
+/**
+ * The text of an open regular file of at most `maxFileBytes`: the bound holds whatever its size said, and no more
+ * than `maxFileBytes` plus one chunk is ever read.
+ */
 function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: number): Generator<Request, string | DownwardApiProblem, unknown> {
   const stat = yield* attempt<VolumeFileStat>({ op: 'fstat', file });
   if (!stat.ok) return unreadable(source, stat.code);
@@ -282,13 +287,13 @@ function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: nu
       'Raise maxFileBytes if the pod really carries that much metadata; annotations total at most 256 KiB in Kubernetes.',
     );
   if (size > maxFileBytes) return tooLarge(String(size));
-  const limit = maxFileBytes + 1;
+  // Reads go on until the end or past the bound, by whole chunks: some pseudo files refuse odd read sizes.
   const chunks: Uint8Array[] = [];
   let total = 0;
   // One read of size + 1 bytes usually gets the whole file; a read of 0 bytes confirms its end.
   let want = size > 0 ? size + 1 : CHUNK_BYTES;
-  while (total < limit) {
-    const buffer = new Uint8Array(Math.min(want, limit - total));
+  while (total <= maxFileBytes) {
+    const buffer = new Uint8Array(want);
     const read = yield* attempt<number>({ op: 'read', file, buffer });
     if (!read.ok) return unreadable(source, read.code);
     if (read.value === 0) break;
@@ -346,31 +351,36 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
   const generation = linkOf(layout);
   const base = generation === undefined ? dir : join(dir, generation);
 
-  // Every file is opened before any is read: once open, a file stays readable even after its generation is
-  // removed, so a swap can only interrupt the opening.
-  const opened: { readonly item: DownwardVolumeItem; readonly outcome: Exclude<Opened, { readonly swap: Swap }> }[] = [];
+  // Every file is opened before any is read, side by side where the file system allows: once open, a file stays
+  // readable even after its generation is removed, so a swap can only interrupt the opening, which is kept short.
+  const outcomes = (yield { op: 'parallel', tasks: items.map((item) => openItem(dir, base, layout, item)) }) as Opened[];
+  const files = outcomes.flatMap((outcome) => ('file' in outcome ? [outcome.file] : []));
   try {
-    for (const item of items) {
-      const outcome = yield* openItem(dir, base, layout, item);
-      if ('swap' in outcome) return { swap: outcome.swap };
-      opened.push({ item, outcome });
-    }
+    const swap = outcomes.find((outcome) => 'swap' in outcome);
+    if (swap !== undefined && 'swap' in swap) return { swap: swap.swap };
+    const sourceOf = (item: DownwardVolumeItem): DownwardApiSource => ({ kind: 'file', path: join(dir, item.path) });
+    const texts = (yield {
+      op: 'parallel',
+      tasks: outcomes.map((outcome, i) => ('file' in outcome ? readOpened(outcome.file, sourceOf(items[i] as DownwardVolumeItem), maxFileBytes) : none())),
+    }) as (string | DownwardApiProblem | undefined)[];
     const readings: Reading[] = [];
     const problems: DownwardApiProblem[] = [];
-    for (const { item, outcome } of opened) {
-      if ('problem' in outcome) {
-        problems.push(outcome.problem);
-        continue;
-      }
-      const source: DownwardApiSource = { kind: 'file', path: join(dir, item.path) };
-      const raw = yield* readOpened(outcome.file, source, maxFileBytes);
-      if (typeof raw === 'string') readings.push({ target: targetOf(item), raw, source });
-      else problems.push(raw);
-    }
+    items.forEach((item, i) => {
+      const outcome = outcomes[i];
+      const text = texts[i];
+      if (outcome !== undefined && 'problem' in outcome) problems.push(outcome.problem);
+      else if (typeof text === 'string') readings.push({ target: targetOf(item), raw: text, source: sourceOf(item) });
+      else if (text !== undefined) problems.push(text);
+    });
     return { done: { present: true, generation, readings, problems } };
   } finally {
-    for (const { outcome } of opened) if ('file' in outcome) yield* attempt({ op: 'close', file: outcome.file });
+    if (files.length > 0) yield { op: 'parallel', tasks: files.map((file) => attempt({ op: 'close', file })) };
   }
+}
+
+/** The task of an item that has nothing to read. */
+function* none(): Generator<Request, undefined, unknown> {
+  return undefined;
 }
 
 /** Reads one generation of the volume, starting again while generations are being swapped, within a time budget. */
@@ -424,6 +434,16 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** Runs a reader generator against synchronous file-system calls. */
 export function runSync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFileSystem): T {
   checkFileSystem(fs, false);
+  return driveSync(reader, fs);
+}
+
+/** Runs a reader generator against promise-based file-system calls. */
+export async function runAsync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFileSystem): Promise<T> {
+  checkFileSystem(fs, true);
+  return driveAsync(reader, fs);
+}
+
+function driveSync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFileSystem): T {
   let step = reader.next();
   while (!step.done) {
     let result: unknown;
@@ -438,9 +458,7 @@ export function runSync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFil
   return step.value;
 }
 
-/** Runs a reader generator against promise-based file-system calls. */
-export async function runAsync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFileSystem): Promise<T> {
-  checkFileSystem(fs, true);
+async function driveAsync<T>(reader: Generator<Request, T, unknown>, fs: VolumeFileSystem): Promise<T> {
   let step = reader.next();
   while (!step.done) {
     let result: unknown;
@@ -473,6 +491,8 @@ function perform(request: Request, fs: VolumeFileSystem): unknown {
       return fs.closeSync(request.file as number);
     case 'sleep':
       return Atomics.wait(sleepCell, 0, 0, request.ms);
+    case 'parallel':
+      return request.tasks.map((task) => driveSync(task, fs));
   }
 }
 
@@ -494,5 +514,7 @@ async function performAsync(request: Request, fs: VolumeFileSystem): Promise<unk
       return (request.file as VolumeFileHandle).close();
     case 'sleep':
       return new Promise((resolve) => setTimeout(resolve, request.ms));
+    case 'parallel':
+      return Promise.all(request.tasks.map((task) => driveAsync(task, fs)));
   }
 }
