@@ -14,6 +14,16 @@ export const SWAP_SPEC = {
   },
 };
 
+/** The files of generation n: every one carries n. */
+export function generationFiles(n) {
+  return {
+    labels: `app="swap"\ngen="${n}"`,
+    annotations: `gen="${n}"\nkubernetes.io/config.source="api"`,
+    gen: String(n),
+    'sub/cpu': String(n),
+  };
+}
+
 /** The generation a snapshot holds, or undefined when its files came from different generations. */
 export function generationOf(meta) {
   const gen = meta.labels.gen;

@@ -7,6 +7,7 @@
 // then linked again). Prints `ready` once the first generation is in place and `done N` after N swaps.
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generationFiles } from './swap-spec.js';
 
 const [dir, order = 'rename', countText = '1000'] = process.argv.slice(2);
 if (dir === undefined || !['rename', 'relink'].includes(order)) {
@@ -14,16 +15,6 @@ if (dir === undefined || !['rename', 'relink'].includes(order)) {
   process.exit(2);
 }
 const count = Number(countText);
-
-/** The files of generation n, as the items of SWAP_SPEC in bench/swap-spec.js name them. */
-function files(n) {
-  return {
-    labels: `app="swap"\ngen="${n}"`,
-    annotations: `gen="${n}"\nkubernetes.io/config.source="api"`,
-    gen: String(n),
-    'sub/cpu': String(n),
-  };
-}
 
 let old;
 function write(n) {
@@ -33,7 +24,7 @@ function write(n) {
   const ts = join(dir, name);
   mkdirSync(ts, { mode: 0o700 });
   chmodSync(ts, 0o755);
-  for (const [path, text] of Object.entries(files(n))) {
+  for (const [path, text] of Object.entries(generationFiles(n))) {
     if (path.includes('/')) mkdirSync(join(ts, path, '..'), { recursive: true });
     writeFileSync(join(ts, path), text, { mode: 0o644 });
   }
