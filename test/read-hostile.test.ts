@@ -292,3 +292,22 @@ describe('swaps and flips met during a read', () => {
     }
   });
 });
+
+describe('the command line on a hostile volume', () => {
+  it('prints the coded problems on one screen, no stack trace, and exits 1', () => {
+    const dir = volume((g) => fs.symlinkSync('/etc/passwd', join(g, 'labels')));
+    const spec = join(root, 'labels-spec.json');
+    fs.writeFileSync(spec, JSON.stringify(labelsSpec));
+    for (const command of ['show', 'check']) {
+      const run = spawnSync(process.execPath, ['dist/cli/main.js', command, '--volume', dir, '--spec', spec], {
+        cwd: new URL('..', import.meta.url),
+        env: { PATH: process.env['PATH'] },
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stdout + run.stderr).toContain('[UNSAFE_LINK]');
+      expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stdout + run.stderr).not.toContain('root:');
+    }
+  });
+});

@@ -263,7 +263,9 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
         try {
           const path = source.kind === 'file' ? source.path : describeSource(source);
           for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
-            maps[target.field].put(key, { value, source }, `${target.field}['${key}']`);
+            const rule = target.field === 'labels' ? checkLabelValue(value) : undefined;
+            if (rule === undefined) maps[target.field].put(key, { value, source }, `${target.field}['${key}']`);
+            else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, raw, key), value, rule, hintFor(source, 'metadata.labels')));
           }
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
@@ -300,6 +302,13 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
   meta['annotations'] = frozenMap(maps.annotations.entries);
   meta['resources'] = Object.freeze(Object.fromEntries([...resources.entries].map(([name, slot]) => [name, slot.value])));
   return Object.freeze(meta) as unknown as PodMetadata;
+}
+
+/** The file source narrowed to the line of `key` and the column of its value (keys hold no `=` or newline). */
+function lineOf(source: DownwardApiSource, raw: string, key: string): DownwardApiSource {
+  if (source.kind !== 'file') return source;
+  const line = raw.split('\n').findIndex((text) => text.startsWith(`${key}=`));
+  return line < 0 ? source : { ...source, line: line + 1, column: key.length + 2 };
 }
 
 function frozenMap(slots: Map<string, Slot<string>>): DownwardMap {
