@@ -147,6 +147,11 @@ const SCALAR_RULES: Readonly<Record<ScalarField, FieldRule>> = {
   hostIPs: ipListRule,
 };
 
+/** The rule a uid text breaks, or undefined: the check the reader applies to `metadata.uid`. */
+export function checkUid(value: string): string | undefined {
+  return SCALAR_RULES.uid.schema.safeParse(value).success ? undefined : SCALAR_RULES.uid.rule;
+}
+
 function hintFor(source: DownwardApiSource, fieldPath: string): string {
   const where =
     source.kind === 'env'

@@ -4,7 +4,7 @@
 //
 // The volume's directory is trusted (it is the mount path); what is inside it is not followed blindly:
 // - bounded: each file is opened once, without blocking and without following a link, checked on its descriptor
-//   (only a regular file is read) and read up to maxFileBytes + 1 bytes whatever its size said;
+//   (only a regular file is read) and read until its end or past maxFileBytes, whatever its size said;
 // - confined: `..data` must name a real directory beside it, and no link is followed below that;
 // - coded: every file-system error becomes a problem, never an exception;
 // - consistent: while the kubelet swaps generations, the read starts again, within a time budget.
@@ -32,12 +32,19 @@ import { asText, decodeUtf8 } from '../format/utf8.js';
 export interface VolumeFileStat {
   /** The size in bytes; a pseudo file (`/proc/...`) says 0 whatever it holds, so reads never trust it. */
   readonly size: number | bigint;
+  /** A regular file: the only kind read. */
   isFile(): boolean;
+  /** A directory. */
   isDirectory(): boolean;
+  /** A symbolic link (from `lstat` only). */
   isSymbolicLink(): boolean;
+  /** A named pipe. */
   isFIFO(): boolean;
+  /** A Unix socket. */
   isSocket(): boolean;
+  /** A character device, such as `/dev/zero`. */
   isCharacterDevice(): boolean;
+  /** A block device. */
   isBlockDevice(): boolean;
 }
 
@@ -56,8 +63,11 @@ export interface VolumeFileStat {
  * @public
  */
 export interface VolumeFileHandle {
+  /** `filehandle.stat()`. */
   stat(): Promise<VolumeFileStat>;
+  /** `filehandle.read()`. */
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ readonly bytesRead: number }>;
+  /** `filehandle.close()`. */
   close(): Promise<void>;
 }
 
