@@ -274,6 +274,33 @@ describe('swaps and flips met during a read', () => {
     }
   });
 
+  it('names a generation that vanished while ..data still points to it, once, instead of every item as missing', async () => {
+    const spec = defineSpec({
+      env: [],
+      volume: {
+        mountPath: '/etc/downward',
+        items: [
+          { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+          { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
+        ],
+      },
+    });
+    for (const run of ['sync', 'async'] as const) {
+      const dir = volume((g) => fs.writeFileSync(join(g, 'annotations'), ''));
+      const vanishing = intercept(fs, (call) => {
+        if (call === 'open') fs.rmSync(join(dir, GENERATION), { recursive: true, force: true });
+      });
+      const options = { spec, env: {}, volume: dir, fs: vanishing };
+      const outcome = await (run === 'sync' ? Promise.resolve().then(() => readPodMetadataSync(options)) : readPodMetadata(options)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isDownwardApiError(outcome) && outcome.problems.map((p) => [p.code, p.source, p.value])).toEqual([
+        ['MISSING', { kind: 'file', path: join(dir, '..data') }, GENERATION],
+      ]);
+    }
+  });
+
   it('reports, never throws, when the volume turns into a file mid-read', async () => {
     for (const run of ['sync', 'async'] as const) {
       const dir = volume();

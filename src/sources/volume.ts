@@ -233,7 +233,17 @@ function* swapOrMissing(dir: string, layout: Layout, missing: () => DownwardApiP
   if (layout.kind === 'copy') return { problem: missing() };
   const now = yield* attempt<string | Uint8Array>({ op: 'readlink', path: join(dir, DATA_LINK) });
   const name = now.ok ? asText(now.value) : undefined;
-  return name === linkOf(layout) ? { problem: missing() } : { swap: 'replaced' };
+  if (name !== linkOf(layout)) return { swap: 'replaced' };
+  if (layout.kind === 'plain') return { problem: missing() };
+  // `..data` still names the generation: the item is absent from it, unless the generation itself is gone.
+  const generation = yield* attempt<VolumeFileStat>({ op: 'lstat', path: join(dir, layout.name) });
+  return { problem: generation.ok || generation.code !== 'ENOENT' ? missing() : danglingData(dir, layout.name) };
+}
+
+function danglingData(dir: string, name: string): DownwardApiProblem {
+  const source: DownwardApiSource = { kind: 'file', path: join(dir, DATA_LINK) };
+  const hint = `..data names ${name}, which does not exist: the volume is broken; the kubelet rewrites it at its next sync.`;
+  return problem('MISSING', source, name, 'a link to an existing generation directory', hint);
 }
 
 /**
@@ -340,9 +350,7 @@ function* resolveLayout(dir: string): Generator<Request, Layout | Attempt, unkno
   // The kubelet removes the old generation right after switching `..data` away from it.
   const again = yield* attempt<string | Uint8Array>({ op: 'readlink', path: join(dir, DATA_LINK) });
   if (!again.ok || asText(again.value) !== name) return { swap: 'replaced' };
-  return done(
-    problem('MISSING', source, name, 'a link to an existing generation directory', `..data names ${name}, which does not exist: the volume is broken; the kubelet rewrites it at its next sync.`),
-  );
+  return done(danglingData(dir, name));
 }
 
 function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileBytes: number): Generator<Request, Attempt, unknown> {
@@ -374,15 +382,17 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
       tasks: outcomes.map((outcome, i) => ('file' in outcome ? readOpened(outcome.file, sourceOf(items[i] as DownwardVolumeItem), maxFileBytes) : none())),
     }) as (string | DownwardApiProblem | undefined)[];
     const readings: Reading[] = [];
-    const problems: DownwardApiProblem[] = [];
+    const problems = new Map<string, DownwardApiProblem>();
+    // Items that meet the same fault (a vanished generation) report it once.
+    const report = (p: DownwardApiProblem): void => void problems.set(JSON.stringify(p), p);
     items.forEach((item, i) => {
       const outcome = outcomes[i];
       const text = texts[i];
-      if (outcome !== undefined && 'problem' in outcome) problems.push(outcome.problem);
+      if (outcome !== undefined && 'problem' in outcome) report(outcome.problem);
       else if (typeof text === 'string') readings.push({ target: targetOf(item), raw: text, source: sourceOf(item) });
-      else if (text !== undefined) problems.push(text);
+      else if (text !== undefined) report(text);
     });
-    return { done: { present: true, generation, readings, problems } };
+    return { done: { present: true, generation, readings, problems: [...problems.values()] } };
   } finally {
     if (files.length > 0) yield { op: 'parallel', tasks: files.map((file) => attempt({ op: 'close', file })) };
   }
