@@ -7,6 +7,7 @@ import { defineSpec } from '../src/spec/spec.js';
 import type { VolumeFileSystem } from '../src/sources/volume.js';
 import { failure } from './support.js';
 
+/** A volume in memfs, whose `fs` is a VolumeFileSystem as it is (no cast). */
 function volume(files: Record<string, string>): VolumeFileSystem {
   const { fs } = memfs({});
   for (const [path, text] of Object.entries(files)) {
@@ -14,7 +15,7 @@ function volume(files: Record<string, string>): VolumeFileSystem {
     fs.writeFileSync(`/etc/downward/..2026_11_26_09_21_53.1/${path}`, text);
   }
   fs.symlinkSync('..2026_11_26_09_21_53.1', '/etc/downward/..data');
-  return fs as unknown as VolumeFileSystem;
+  return fs;
 }
 
 const labelsSpec = defineSpec({ env: [], volume: { mountPath: '/etc/downward', items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
