@@ -320,6 +320,40 @@ describe('swaps and flips met during a read', () => {
   });
 });
 
+describe('permissions, for a user that file modes apply to', () => {
+  it('reports a file or generation it may not read, with the errno code and a hint about modes', () => {
+    fs.chmodSync(root, 0o755);
+    const unreadableFile = volume();
+    fs.chmodSync(join(unreadableFile, GENERATION, 'labels'), 0o600);
+    const closedGeneration = volume();
+    fs.chmodSync(join(closedGeneration, GENERATION), 0o700);
+    const script = `
+      import { readPodMetadataSync, readPodMetadata, defineSpec } from './dist/index.js';
+      const spec = defineSpec(${JSON.stringify(labelsSpec)});
+      const out = [];
+      for (const volume of process.argv.slice(1)) {
+        try { readPodMetadataSync({ spec, env: {}, volume }); out.push('read'); } catch (error) { out.push(error.problems); }
+        out.push(await readPodMetadata({ spec, env: {}, volume }).then(() => 'read', (error) => error.problems));
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, unreadableFile, closedGeneration], {
+      cwd: new URL('..', import.meta.url),
+      env: { PATH: process.env['PATH'] },
+      encoding: 'utf8',
+      ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
+    });
+    expect(run.stderr).toBe('');
+    const results = JSON.parse(run.stdout) as { code: string; source: { path: string }; rule: string; hint: string }[][];
+    expect(results.map((problems) => problems.map((p) => [p.code, p.source.path, p.rule]))).toEqual([
+      [['VOLUME_UNREADABLE', join(unreadableFile, 'labels'), 'readable (EACCES)']],
+      [['VOLUME_UNREADABLE', join(unreadableFile, 'labels'), 'readable (EACCES)']],
+      [['VOLUME_UNREADABLE', join(closedGeneration, 'labels'), 'readable (EACCES)']],
+      [['VOLUME_UNREADABLE', join(closedGeneration, 'labels'), 'readable (EACCES)']],
+    ]);
+    expect(results[0]?.[0]?.hint).toContain('file modes');
+  });
+});
+
 describe('the command line on a hostile volume', () => {
   it('prints the coded problems on one screen, no stack trace, and exits 1', () => {
     const dir = volume((g) => fs.symlinkSync('/etc/passwd', join(g, 'labels')));
