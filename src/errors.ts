@@ -22,8 +22,10 @@
  * - `WATCH_FALLBACK`: file events are unavailable (inotify limits, permissions); the watch polls instead.
  * - `NOT_WATCHABLE`: a wait for a snapshot cannot succeed: no snapshot matched and nothing can change any more.
  * - `SUBPATH_MOUNT`: the volume is mounted with `subPath`, which the kubelet never updates.
- * - `VOLUME_UNREADABLE`: the volume or one of its files cannot be read (permission denied, not a directory, or
- *   rewritten faster than it could be read).
+ * - `VOLUME_UNREADABLE`: the volume or one of its files cannot be read (permission denied, not a directory, not a
+ *   regular file, or rewritten faster than it could be read).
+ * - `UNSAFE_LINK`: `..data` does not name a directory beside it, or a link sits where the kubelet writes a file;
+ *   it was not followed.
  * - `INVALID_MAP`: a labels or annotations file is not in the kubelet's format (see `problems`).
  * - `MISSING_SEPARATOR`: a line of that file has no `=`.
  * - `UNQUOTED_VALUE`: a value does not start with `"`.
@@ -61,6 +63,7 @@ export type DownwardApiErrorCode =
   | 'CONFLICT'
   | 'FILE_TOO_LARGE'
   | 'VOLUME_UNREADABLE'
+  | 'UNSAFE_LINK'
   | 'WATCH_FALLBACK'
   | 'SUBPATH_MOUNT'
   | 'NOT_WATCHABLE'

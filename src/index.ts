@@ -40,7 +40,7 @@ export type {
   ResourceValue,
 } from './format/resource.js';
 export { defaultSpec, defineSpec } from './spec/spec.js';
-export type { VolumeFileSystem } from './sources/volume.js';
+export type { VolumeFileHandle, VolumeFileStat, VolumeFileSystem } from './sources/volume.js';
 export { iteratePodMetadata, waitForPodMetadata, watchPodMetadata, watchPodMetadataEvents } from './live/watch.js';
 export type { PodMetadataEvent, WatchPodMetadataOptions } from './live/watch.js';
 export type {

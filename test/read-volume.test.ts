@@ -4,9 +4,10 @@ import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { isNotInKubernetesError } from '../src/errors.js';
 import { readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/sources/read.js';
-import { defineSpec, type DownwardApiSpec } from '../src/spec/spec.js';
-import type { VolumeFileSystem } from '../src/sources/volume.js';
+import { defaultSpec, defineSpec, type DownwardApiSpec } from '../src/spec/spec.js';
+import { readVolume, runSync, type VolumeFileSystem } from '../src/sources/volume.js';
 import { failure, seedEnv } from './support.js';
+import { intercept as interceptFs, type Call } from './intercept-fs.js';
 
 const SEED_LABELS = 'foo="bar"';
 const SEED_ANNOTATIONS = [
@@ -53,20 +54,7 @@ function read(fs: MemFs | VolumeFileSystem, options: ReadPodMetadataOptions = {}
   return readPodMetadataSync({ env: seedEnv, fs: fs as VolumeFileSystem, ...options });
 }
 
-/** Wraps a file system to watch or disturb its calls. */
-function intercept(fs: MemFs, hook: (op: string, path: string) => void): VolumeFileSystem {
-  const base = asVolumeFs(fs);
-  return {
-    readlinkSync: (p) => (hook('readlink', p), base.readlinkSync(p)),
-    statSync: (p) => (hook('stat', p), base.statSync(p)),
-    readFileSync: (p) => (hook('read', p), base.readFileSync(p)),
-    promises: {
-      readlink: async (p) => (hook('readlink', p), base.promises.readlink(p)),
-      stat: async (p) => (hook('stat', p), base.promises.stat(p)),
-      readFile: async (p) => (hook('read', p), base.promises.readFile(p)),
-    },
-  };
-}
+const intercept = (fs: MemFs, hook: (op: Call, path: string) => void): VolumeFileSystem => interceptFs(fs, hook);
 
 describe('reading the seed volume', () => {
   it('merges the volume with the env into one snapshot', () => {
@@ -98,7 +86,7 @@ describe('reading the seed volume', () => {
   it('reads every file from the generation ..data points to, not through the visible links', () => {
     const fs = kubeletVolume();
     const paths: string[] = [];
-    read(intercept(fs, (op, path) => op === 'read' && paths.push(path)));
+    read(intercept(fs, (op, path) => op === 'open' && paths.push(path)));
     expect(paths).toHaveLength(6);
     expect(paths.every((p) => p.startsWith('/etc/downward/..2026_11_26_09_21_53.2889837243/'))).toBe(true);
   });
@@ -116,8 +104,8 @@ describe('one consistent generation', () => {
     const reads: string[] = [];
     const meta = read(
       intercept(fs, (op, path) => {
-        if (op === 'read') reads.push(path);
-        if (op === 'read' && path.endsWith('/labels') && !swapped) {
+        if (op === 'open') reads.push(path);
+        if (op === 'open' && path.endsWith('/labels') && !swapped) {
           swapped = true;
           // The kubelet's update: new generation, switch, then the old directory is removed.
           writeGeneration(fs, '/etc/downward', '..2026_11_26_09_22_53.1', { ...SEED_FILES, labels: 'foo="baz"', annotations: 'key1="new"' });
@@ -136,7 +124,7 @@ describe('one consistent generation', () => {
     const meta = await readPodMetadata({
       env: seedEnv,
       fs: intercept(fs, (op, path) => {
-        if (op === 'read' && path.endsWith('/annotations') && !swapped) {
+        if (op === 'open' && path.endsWith('/annotations') && !swapped) {
           swapped = true;
           writeGeneration(fs, '/etc/downward', '..2026_11_26_09_22_53.1', { ...SEED_FILES, labels: 'foo="baz"', annotations: 'key1="new"' });
           fs.rmSync('/etc/downward/..2026_11_26_09_21_53.2889837243', { recursive: true });
@@ -146,22 +134,22 @@ describe('one consistent generation', () => {
     expect([meta.labels['foo'], meta.annotations['key1']]).toEqual(['baz', 'new']);
   });
 
-  it('gives up with a clear error when the volume is replaced on every attempt', () => {
+  it('gives up within its time budget, with a clear error, when the volume is replaced during every attempt', () => {
     const fs = kubeletVolume();
     let n = 0;
-    const error = failure(() =>
-      read(
-        intercept(fs, (op, path) => {
-          if (op === 'read' && path.endsWith('/labels')) {
-            const old = String(fs.readlinkSync('/etc/downward/..data'));
-            writeGeneration(fs, '/etc/downward', `..2026_11_26_09_30_00.${++n}`, SEED_FILES);
-            fs.rmSync(`/etc/downward/${old}`, { recursive: true });
-          }
-        }),
-      ),
-    );
-    expect(error.problems.map((p) => [p.code, p.source])).toEqual([['VOLUME_UNREADABLE', { kind: 'file', path: '/etc/downward' }]]);
-    expect(error.problems[0]?.hint).toContain('replaced 5 times');
+    const replacing = intercept(fs, (op, path) => {
+      if (op === 'open' && path.endsWith('/labels')) {
+        const old = String(fs.readlinkSync('/etc/downward/..data'));
+        writeGeneration(fs, '/etc/downward', `..2026_11_26_09_30_00.${++n}`, SEED_FILES);
+        fs.rmSync(`/etc/downward/${old}`, { recursive: true });
+      }
+    });
+    const items = defaultSpec.volume?.items ?? [];
+    const result = runSync(readVolume('/etc/downward', items, { maxFileBytes: 1024, swapBudgetMs: 30 }), replacing);
+    expect(result.present && result.problems.map((p) => [p.code, p.source])).toEqual([['VOLUME_UNREADABLE', { kind: 'file', path: '/etc/downward' }]]);
+    expect(result.present && result.readings).toEqual([]);
+    expect(result.present && result.problems[0]?.hint).toContain('switched to a new generation during every attempt for 30 ms');
+    expect(n).toBeGreaterThan(1);
   });
 });
 
@@ -305,7 +293,7 @@ describe('bounds and faults', () => {
     const error = failure(() =>
       read(
         intercept(fs, (op, path) => {
-          if (op === 'read' && path.endsWith('/labels')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+          if (op === 'open' && path.endsWith('/labels')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
         }),
       ),
     );

@@ -279,7 +279,7 @@ describe('DownwardVolume.update', () => {
   it('refuses to change what never changes for a running pod', () => {
     const v = volume();
     expect(() => v.update({ name: 'other' })).toThrow(RangeError);
-    expect(() => v.update({ uid: 'another-uid' })).toThrow(/uid cannot change/);
+    expect(() => v.update({ uid: '0b7c6e1a-2f4d-4e8b-9a3c-5d6e7f8a9b0c' })).toThrow(/uid cannot change/);
   });
 });
 
@@ -310,6 +310,7 @@ function recordingFs(calls: string[], root: () => string): VolumeWriterFileSyste
     renameSync: record('rename', (from: string, to: string) => fs.renameSync(from, to)),
     unlinkSync: record('unlink', (path: string) => fs.unlinkSync(path)),
     rmSync: record('rm', (path: string, options: fs.RmOptions) => fs.rmSync(path, options)),
+    readdirSync: record('readdir', (path: string) => fs.readdirSync(path)),
   };
 }
 

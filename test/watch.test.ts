@@ -244,19 +244,13 @@ describe('faults never end the stream', () => {
   it('reports permission denied and recovers when the file is readable again', async () => {
     const v = volume({ labels: { app: 'web' } });
     let denied = false;
+    const deny = (path: string): void => {
+      if (denied && path.endsWith('/labels')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    };
     const guarded: VolumeFileSystem = {
       ...fs,
-      readFileSync: (path: string) => {
-        if (denied && path.endsWith('/labels')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-        return fs.readFileSync(path);
-      },
-      promises: {
-        ...fs.promises,
-        readFile: async (path: string) => {
-          if (denied && path.endsWith('/labels')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-          return fs.promises.readFile(path);
-        },
-      },
+      openSync: (path: string, flags: number) => (deny(path), fs.openSync(path, flags)),
+      promises: { ...fs.promises, open: async (path: string, flags: number) => (deny(path), fs.promises.open(path, flags)) },
     } as VolumeFileSystem;
     const seen = record({ spec: labelsOnly, env: {}, volume: v.directory, fs: guarded, ...FAST });
     await vi.waitFor(() => expect(seen.snapshots()).toHaveLength(1), WAIT);

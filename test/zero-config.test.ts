@@ -146,16 +146,20 @@ describe.each(readers)('%s with no options but the pod', (_name, read) => {
     const denied = (path: string) => {
       if (path.startsWith(SA)) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
     };
-    const guarded: VolumeFileSystem = {
-      readlinkSync: (p) => fs.readlinkSync(p),
-      statSync: (p) => (denied(p), fs.statSync(p)),
-      readFileSync: (p) => (denied(p), fs.readFileSync(p)),
-      promises: {
-        readlink: (p) => fs.promises.readlink(p),
-        stat: async (p) => (denied(p), fs.promises.stat(p)),
-        readFile: async (p) => (denied(p), fs.promises.readFile(p)),
-      },
-    };
+    // Every call that names a path below the service account fails as it would for a user without access.
+    const guard = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, key) {
+          const value: unknown = Reflect.get(object, key);
+          if (key === 'promises') return guard(value as object);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (typeof args[0] === 'string') denied(args[0]);
+            return (value as (...a: unknown[]) => unknown).apply(object, args);
+          };
+        },
+      });
+    const guarded = guard(fs);
     const pod = await read({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, fs: guarded });
     expect(pod.namespace).toBeUndefined();
     const tooLarge = await read({ env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, fs, maxFileBytes: 3 }).catch((e: unknown) => e);

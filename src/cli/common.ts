@@ -178,6 +178,8 @@ export function failure(error: unknown): number {
     process.stderr.write(`kube-downward: ${error.message}\n`);
     return EXIT.usage;
   }
-  throw error;
+  // Anything else would be a bug: still one line on stderr, never a stack trace.
+  process.stderr.write(`kube-downward: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.invalid;
 }
 

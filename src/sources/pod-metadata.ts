@@ -219,6 +219,11 @@ const SCALAR_RULES: Readonly<Record<ScalarField, FieldRule>> = {
   hostIPs: ipListRule,
 };
 
+/** The rule a uid text breaks, or undefined: the check the reader applies to `metadata.uid`. */
+export function checkUid(value: string): string | undefined {
+  return UID.test(value) ? undefined : SCALAR_RULES.uid.rule;
+}
+
 function hintFor(source: DownwardApiSource, fieldPath: string): string {
   const where =
     source.kind === 'env'
@@ -336,7 +341,9 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
         try {
           const path = source.kind === 'file' ? source.path : describeSource(source);
           for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
-            maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
+            const rule = target.field === 'labels' ? checkLabelValue(value) : undefined;
+            if (rule === undefined) maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
+            else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, raw, key), value, rule, hintFor(source, 'metadata.labels')));
           }
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
@@ -400,6 +407,13 @@ function sourceOf(slot: Slot<unknown>): PodMetadataSource {
   if (source.kind === 'env') return { kind: 'env', name: source.name, ...fallback };
   if (source.kind === 'file') return { kind: 'file', path: source.path, ...fallback };
   throw new TypeError(`a reading comes from an env var or a file, not from ${describeSource(source)}`);
+}
+
+/** The file source narrowed to the line of `key` and the column of its value (keys hold no `=` or newline). */
+function lineOf(source: DownwardApiSource, raw: string, key: string): DownwardApiSource {
+  if (source.kind !== 'file') return source;
+  const line = raw.split('\n').findIndex((text) => text.startsWith(`${key}=`));
+  return line < 0 ? source : { ...source, line: line + 1, column: key.length + 2 };
 }
 
 /** The kubelet puts `status.podIP` first in `status.podIPs`; anything else means the values were not injected. */

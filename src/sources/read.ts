@@ -1,8 +1,6 @@
 import * as nodeFs from 'node:fs';
-import { join } from 'node:path';
 import { NotInKubernetesError, problem, type DownwardApiProblem } from '../errors.js';
 import { checkDns1123Subdomain } from '../format/names.js';
-import { asText } from '../format/utf8.js';
 import { readEnv, type Env } from './env.js';
 import { assemblePodMetadata, type PodMetadata, type Reading } from './pod-metadata.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec } from '../spec/spec.js';
@@ -116,18 +114,18 @@ export function plan(options: ReadPodMetadataOptions): Plan {
 /** Reads env and volume as planned, through the file system's promise API. */
 export async function readPlanned(p: Plan): Promise<PodMetadata> {
   const found = gather(p, p.volume === undefined ? undefined : await runAsync(volumeRequest(p), p.fs));
-  const namespace = needsServiceAccount(p, found) ? await runAsync(readNamespaceFile(p), p.fs) : undefined;
+  const namespace = needsServiceAccount(p, found) ? namespaceFile(await runAsync(namespaceRequest(p), p.fs)) : undefined;
   return finish(p, found, namespace);
 }
 
 function readPlannedSync(p: Plan): PodMetadata {
   const found = gather(p, p.volume === undefined ? undefined : runSync(volumeRequest(p), p.fs));
-  const namespace = needsServiceAccount(p, found) ? runSync(readNamespaceFile(p), p.fs) : undefined;
+  const namespace = needsServiceAccount(p, found) ? namespaceFile(runSync(namespaceRequest(p), p.fs)) : undefined;
   return finish(p, found, namespace);
 }
 
 function volumeRequest(p: Plan) {
-  return readVolume(p.volume?.dir ?? '', p.spec.volume?.items ?? [], p.maxFileBytes);
+  return readVolume(p.volume?.dir ?? '', p.spec.volume?.items ?? [], { maxFileBytes: p.maxFileBytes });
 }
 
 /** What env and volume gave, before fallbacks: readings, problems, and the entries strict reading requires. */
@@ -165,22 +163,20 @@ function needsServiceAccount(p: Plan, found: Found): boolean {
   return p.serviceAccount !== undefined && !gives(found, 'namespace');
 }
 
-type FileRequest = ReturnType<typeof readVolume> extends Generator<infer R, unknown, unknown> ? R : never;
+/** The service account's mount is written by the same atomic writer as a downwardAPI volume, and read the same way. */
+const NAMESPACE_ITEM = { path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } } as const;
 
 /**
  * The service account's `namespace` file, or undefined when there is none. It is a fallback: a file that cannot
- * be read (absent, a directory, too large, permission denied) is treated as absent.
+ * be read (absent, not a regular file, too large, permission denied) is treated as absent.
  */
-function* readNamespaceFile(p: Plan): Generator<FileRequest, Reading | undefined, unknown> {
-  const path = join(p.serviceAccount ?? '', 'namespace');
-  try {
-    const stat = (yield { op: 'stat', path }) as { readonly size: number | bigint; isFile(): boolean };
-    if (!stat.isFile() || Number(stat.size) > p.maxFileBytes) return undefined;
-    const raw = asText((yield { op: 'read', path }) as string | Uint8Array);
-    return { target: { kind: 'scalar', field: 'namespace' }, raw, source: { kind: 'file', path }, fallback: true };
-  } catch {
-    return undefined;
-  }
+function namespaceFile(read: VolumeRead): Reading | undefined {
+  const reading = read.present && read.problems.length === 0 ? read.readings[0] : undefined;
+  return reading === undefined ? undefined : { ...reading, fallback: true };
+}
+
+function namespaceRequest(p: Plan) {
+  return readVolume(p.serviceAccount ?? '', [NAMESPACE_ITEM], { maxFileBytes: p.maxFileBytes });
 }
 
 /** Adds the fallbacks to what was found, tells a pod from a process outside Kubernetes, and builds the snapshot. */

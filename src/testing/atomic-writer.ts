@@ -38,7 +38,7 @@ export interface VolumeWriterFileSystem {
   readlinkSync(path: string): string | Uint8Array;
   /** `fs.readFileSync`, returning the bytes. */
   readFileSync(path: string): string | Uint8Array;
-  /** `fs.mkdirSync`. */
+  /** `fs.mkdirSync`; with `recursive`, it returns the first directory it created, or undefined if none. */
   mkdirSync(path: string, options: { readonly mode?: number; readonly recursive?: boolean }): unknown;
   /** `fs.mkdtempSync`, used only to create the default volume directory. */
   mkdtempSync(prefix: string): string | Uint8Array;
@@ -54,6 +54,8 @@ export interface VolumeWriterFileSystem {
   unlinkSync(path: string): void;
   /** `fs.rmSync`. */
   rmSync(path: string, options: { readonly recursive: boolean; readonly force: boolean }): void;
+  /** `fs.readdirSync`, used only to check that a given directory is empty. */
+  readdirSync(path: string): readonly unknown[];
 }
 
 const DATA_DIR = '..data';
@@ -119,7 +121,13 @@ export class AtomicWriter {
     }
 
     const tsDirName = this.newTimestampDir();
-    this.writePayload(join(directory, tsDirName), payload);
+    try {
+      this.writePayload(join(directory, tsDirName), payload);
+    } catch (error) {
+      // Readers still see the previous generation whole; leave no half-written one beside it.
+      removeEntry(fs, join(directory, tsDirName));
+      throw error;
+    }
     this.switchDataDir(tsDirName, oldTsDir !== undefined);
     this.createUserVisibleFiles(payload);
     // Only links at the top of the volume are removed; nested paths go with the old directory.
@@ -129,6 +137,13 @@ export class AtomicWriter {
     this.generation = tsDirName;
     this.previousPaths = newPaths;
     return true;
+  }
+
+  /** Deletes what this writer wrote and nothing else: the visible links, `..data` and the current generation. */
+  removeWritten(): void {
+    for (const path of this.previousPaths) if (!path.includes('/')) removeEntry(this.fs, join(this.directory, path));
+    removeEntry(this.fs, join(this.directory, DATA_DIR));
+    if (this.generation !== undefined) removeEntry(this.fs, join(this.directory, this.generation));
   }
 
   /** shouldWritePayload: any file missing from the old generation or holding other bytes; stops at the first. */

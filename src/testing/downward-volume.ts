@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../spec/spec.js';
 import { printableTable, type UnicodeVersion } from '../format/unicode.js';
+import { errorCode } from '../errors.js';
 import { asText } from '../format/utf8.js';
 import { AtomicWriter, readlinkIfExists, renamesSymlinks, type VolumeWriterFileSystem } from './atomic-writer.js';
 import { configSeenOf, kubeletCopy, type KubeletAnnotationOptions } from './kubelet-annotations.js';
@@ -35,7 +36,10 @@ export interface CreateDownwardVolumeOptions extends KubeletAnnotationOptions {
   readonly items?: readonly DownwardVolumeItem[];
   /** The volume's `defaultMode`, for items without a `mode`. Default `0o644`. */
   readonly defaultMode?: number;
-  /** The volume directory, created if missing; it must not hold a volume already. Default: a new temp directory. */
+  /**
+   * The volume directory: created if missing, else it must be empty. `remove()` deletes it only if it was created
+   * here; in a directory that existed, it deletes only what it wrote. Default: a new temp directory.
+   */
   readonly directory?: string;
   /** The file system to write to. Default `node:fs`; pass memfs's `fs` for an in-memory volume. */
   readonly fs?: VolumeWriterFileSystem;
@@ -103,7 +107,10 @@ export interface DownwardVolume {
    * {@link createDownwardVolume} does for a bad description or item.
    */
   update(pod: PodDescription | ((current: PodDescription) => PodDescription), options?: UpdateDownwardVolumeOptions): boolean;
-  /** Deletes the volume directory and everything in it. */
+  /**
+   * Deletes the volume: its directory with everything in it when `createDownwardVolume` created the directory;
+   * otherwise only the generation, `..data` and the links it wrote, leaving the directory.
+   */
   remove(): void;
 }
 
@@ -138,18 +145,28 @@ function callable<T>(name: string, value: T | undefined, fallback: T): T {
   return value;
 }
 
-/** The directory to write to: a new temp directory, or the caller's, which must not hold a volume already. */
-function volumeDirectory(fs: VolumeWriterFileSystem, directory: string | undefined): string {
+/** The directory to write to, and whether it was created here: only then may `remove()` delete it whole. */
+function volumeDirectory(fs: VolumeWriterFileSystem, directory: string | undefined): { readonly path: string; readonly created: boolean } {
   if (directory === undefined) {
     fs.mkdirSync(tmpdir(), { recursive: true });
-    return asText(fs.mkdtempSync(join(tmpdir(), 'kube-downward-')));
+    return { path: asText(fs.mkdtempSync(join(tmpdir(), 'kube-downward-'))), created: true };
   }
   if (typeof directory !== 'string' || directory === '') throw new TypeError('options.directory must be a non-empty string');
-  fs.mkdirSync(directory, { recursive: true });
-  if (readlinkIfExists(fs, join(directory, '..data')) !== undefined) {
-    throw new RangeError(`${directory} holds a volume already (it has a ..data link): remove it first, or pass another directory`);
+  let created: boolean;
+  let empty: boolean;
+  try {
+    created = fs.mkdirSync(directory, { recursive: true }) !== undefined;
+    empty = created || fs.readdirSync(directory).length === 0;
+  } catch (error) {
+    throw new Error(`cannot use ${directory} as a volume directory: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  return directory;
+  if (!empty) {
+    const volume = readlinkIfExists(fs, join(directory, '..data')) !== undefined;
+    throw new RangeError(
+      `${directory} ${volume ? 'holds a volume already' : 'is not empty'}: pass a new or empty directory (remove() deletes what it wrote, and a directory only if it created it)`,
+    );
+  }
+  return { path: directory, created };
 }
 
 /** What the volume was last written from. */
@@ -164,6 +181,8 @@ class AtomicDownwardVolume implements DownwardVolume {
 
   constructor(
     readonly directory: string,
+    /** Whether the directory was created for this volume; a caller's own directory is never deleted. */
+    private readonly created: boolean,
     private readonly fs: VolumeWriterFileSystem,
     private readonly writer: AtomicWriter,
     private readonly kubeletView: (pod: ResolvedPod) => ResolvedPod,
@@ -196,14 +215,15 @@ class AtomicDownwardVolume implements DownwardVolume {
       }
     }
     const items = options.items === undefined ? current.items : volumeItems(options.items);
-    const written = this.writer.write(volumePayload(this.kubeletView(pod), items, this.defaultMode, this.unicodeVersion));
+    const payload = volumePayload(this.kubeletView(pod), items, this.defaultMode, this.unicodeVersion);
+    const written = writing(this.directory, () => this.writer.write(payload));
     this.state = { description, pod, items };
     return written;
   }
 
   remove(): void {
     this.removed = true;
-    this.fs.rmSync(this.directory, { recursive: true, force: true });
+    removeVolume(this.fs, this.directory, this.created, this.writer);
   }
 }
 
@@ -228,8 +248,10 @@ class AtomicDownwardVolume implements DownwardVolume {
  * @param options - The pod, the items, where to write, and the clock and randomness for deterministic names.
  * @returns The volume, holding its first generation.
  * @throws `DownwardApiError` (from `kube-downward`) with code `INVALID_SPEC` for items the API server would reject;
- * RangeError for a description Kubernetes would reject, an item naming a container the pod lacks, or a directory
- * that holds a volume already; TypeError for options of the wrong type.
+ * RangeError for a description Kubernetes would reject, items no kubelet could write (a path naming the volume
+ * itself, or a file another item needs as a directory), an item naming a container the pod lacks, or a directory
+ * that is not empty; TypeError for options of the wrong type; an Error naming the directory when the file system
+ * refuses a write. Everything is checked before the first write, and a write that fails leaves nothing behind.
  *
  * @example
  * ```ts
@@ -261,9 +283,32 @@ export function createDownwardVolume(options: CreateDownwardVolumeOptions = {}):
   const firstPayload = volumePayload(kubeletView(pod), items, defaultMode, unicodeVersion);
 
   const fs = options.fs ?? nodeFs;
-  const directory = volumeDirectory(fs, options.directory);
-  const renameSwitch = options.fs === undefined || renamesSymlinks(fs, directory);
-  const writer = new AtomicWriter(fs, directory, { clock, random, renameSwitch });
-  writer.write(firstPayload);
-  return new AtomicDownwardVolume(directory, fs, writer, kubeletView, defaultMode, unicodeVersion, { description, pod, items });
+  const { path: directory, created } = volumeDirectory(fs, options.directory);
+  let writer: AtomicWriter | undefined;
+  try {
+    const renameSwitch = options.fs === undefined || renamesSymlinks(fs, directory);
+    writer = new AtomicWriter(fs, directory, { clock, random, renameSwitch });
+    const first = writer;
+    writing(directory, () => first.write(firstPayload));
+  } catch (error) {
+    removeVolume(fs, directory, created, writer);
+    throw error;
+  }
+  return new AtomicDownwardVolume(directory, created, fs, writer, kubeletView, defaultMode, unicodeVersion, { description, pod, items });
+}
+
+/** A write that fails on the file system says which volume it was writing; other errors pass as they are. */
+function writing<T>(directory: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    if (errorCode(error) === undefined) throw error;
+    throw new Error(`cannot write the volume in ${directory}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** The directory if it was created for the volume; otherwise only what the writer wrote in it. */
+function removeVolume(fs: VolumeWriterFileSystem, directory: string, created: boolean, writer: AtomicWriter | undefined): void {
+  if (created) fs.rmSync(directory, { recursive: true, force: true });
+  else writer?.removeWritten();
 }

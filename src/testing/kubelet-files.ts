@@ -40,7 +40,18 @@ export function volumePayload(
       item.fieldRef === undefined
         ? resourceValue(pod, item.resourceFieldRef, item.resourceFieldRef.containerName ?? '', `${at}.resourceFieldRef`)
         : fieldValue(pod, item.fieldRef.fieldPath, `${at}.fieldRef`, unicodeVersion);
-    payload.set(cleanPath(item.path), { data: utf8.encode(text), mode: item.mode ?? defaultMode });
+    const path = cleanPath(item.path);
+    if (path === '.' || path === '') throw new RangeError(`${at}.path ${JSON.stringify(item.path)} names the volume directory itself, not a file in it`);
+    if (payload.has(path)) throw new RangeError(`${at}.path ${JSON.stringify(item.path)} names the same file as an item before it`);
+    payload.set(path, { data: utf8.encode(text), mode: item.mode ?? defaultMode });
   });
+  // The kubelet cannot write a file where another item needs a directory; its mount would fail.
+  for (const path of payload.keys()) {
+    for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) {
+      if (payload.has(parent)) {
+        throw new RangeError(`items: ${JSON.stringify(parent)} is a file, so ${JSON.stringify(path)} cannot be written below it; the kubelet fails to set up such a volume`);
+      }
+    }
+  }
   return payload;
 }

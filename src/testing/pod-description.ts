@@ -9,8 +9,9 @@ import {
   checkLabelValue,
   checkQualifiedName,
 } from '../format/names.js';
-import { checkIp } from '../sources/pod-metadata.js';
-import { parseQuantity } from '../format/quantity.js';
+import { checkIp, checkUid } from '../sources/pod-metadata.js';
+import { parseQuantity, type Quantity } from '../format/quantity.js';
+import { isResourceName } from '../format/resource.js';
 import { deepFreeze } from '../spec/spec.js';
 
 /**
@@ -62,8 +63,9 @@ export interface ContainerDescription {
  * complete each other (`podIP` is the first of `podIPs`), and so do `hostIP` and `hostIPs`. `nodeAllocatable` is
  * merged key by key over the seed node's.
  *
- * Values are checked against the rules the API server applies (names, label keys and values, annotation keys, IP
- * addresses, quantities), since no kubelet ever holds a pod that breaks them.
+ * Values are checked against the rules the API server applies (names, the uid, label keys and values, annotation
+ * keys and their 256 KiB total, IP addresses with at most one per family, quantities of at least 0, requests at most
+ * their limits, resource names a `resourceFieldRef` reads), since no kubelet ever holds a pod that breaks them.
  *
  * @example
  * ```ts
@@ -78,7 +80,7 @@ export interface PodDescription {
   readonly name?: string;
   /** `metadata.namespace`, a DNS-1123 label. */
   readonly namespace?: string;
-  /** `metadata.uid`. */
+  /** `metadata.uid`: a UUID, or for a static pod the kubelet's 32 hex digits. */
   readonly uid?: string;
   /** `spec.nodeName`. */
   readonly nodeName?: string;
@@ -208,25 +210,78 @@ function ipList(field: 'podIP' | 'hostIP', one: unknown, many: unknown, seed: re
     throw new TypeError(`pod description ${field}s must be a non-empty array of IP addresses`);
   }
   const ips = list.map((ip: unknown, i) => checked(`${field}s[${i}]`, ip, checkIp));
+  const families = new Set(ips.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4')));
+  if (ips.length > 2 || families.size !== ips.length) {
+    throw fail(`${field}s`, ips, 'one address, or two of different families (one IPv4, one IPv6) for a dual-stack pod');
+  }
   if (one !== undefined && checked(field, one, checkIp) !== ips[0]) {
     throw fail(field, one, `the first entry of ${field}s (${JSON.stringify(ips[0])})`);
   }
   return ips;
 }
 
-function quantities(at: string, value: unknown): Readonly<Record<string, string>> {
-  const map: Record<string, string> = {};
-  for (const [resource, quantity] of Object.entries(record(at, value))) {
-    const where = `${at}[${JSON.stringify(resource)}]`;
+function quantityOf(where: string, value: unknown): Quantity {
+  let quantity: Quantity;
+  try {
+    quantity = parseQuantity(text(where, value));
+  } catch (error) {
+    if (!isDownwardApiError(error)) throw error;
+    throw new RangeError(`pod description ${where} = ${JSON.stringify(value)} is not a Kubernetes quantity`, { cause: error });
+  }
+  if (quantity.sign() < 0) throw fail(where, value, 'a quantity of at least 0');
+  return quantity;
+}
+
+/** The resources a `resourceFieldRef` can read; the API server refuses other names that carry no domain. */
+function checkResourceName(name: string): string | undefined {
+  const hugepages = /^hugepages-(.+)$/.exec(name)?.[1];
+  if (hugepages !== undefined) {
     try {
-      parseQuantity(text(where, quantity));
+      if (parseQuantity(hugepages).sign() > 0) return undefined;
     } catch (error) {
       if (!isDownwardApiError(error)) throw error;
-      throw new RangeError(`pod description ${where} = ${JSON.stringify(quantity)} is not a Kubernetes quantity`, {
-        cause: error,
-      });
     }
+  } else if (isResourceName(`requests.${name}`)) {
+    return undefined;
+  }
+  return 'cpu, memory, ephemeral-storage or hugepages-<size>: the resources a resourceFieldRef reads';
+}
+
+function quantities(at: string, value: unknown, checkName?: (name: string) => string | undefined): Readonly<Record<string, string>> {
+  const map: Record<string, string> = {};
+  for (const [resource, quantity] of Object.entries(record(at, value))) {
+    const broken = checkName?.(resource);
+    if (broken !== undefined) throw fail(`${at} key`, resource, broken);
+    quantityOf(`${at}[${JSON.stringify(resource)}]`, quantity);
     map[resource] = quantity as string;
+  }
+  return map;
+}
+
+/** As the API server: a request is at most its limit, and hugepages are never overcommitted (request = limit). */
+function checkRequests(at: string, requests: Readonly<Record<string, string>>, limits: Readonly<Record<string, string>>): void {
+  for (const [name, request] of Object.entries(requests)) {
+    const where = `${at}.resources.requests[${JSON.stringify(name)}]`;
+    const limit = limits[name];
+    if (limit === undefined) {
+      if (name.startsWith('hugepages-')) throw fail(where, request, `matched by a limit: hugepages cannot be requested without one`);
+      continue;
+    }
+    const order = quantityOf(where, request).cmp(quantityOf(where, limit));
+    if (order > 0) throw fail(where, request, `at most its limit ${JSON.stringify(limit)}`);
+    if (order < 0 && name.startsWith('hugepages-')) throw fail(where, request, `equal to its limit ${JSON.stringify(limit)}: hugepages cannot be overcommitted`);
+  }
+}
+
+/** The API server's limit on all annotations of an object: keys and values, in bytes. */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+const utf8 = new TextEncoder();
+
+function annotationMap(value: unknown): Readonly<Record<string, string>> {
+  const map = stringMap('annotations', value, checkAnnotationKey);
+  const total = Object.entries(map).reduce((sum, [key, text]) => sum + utf8.encode(key).length + utf8.encode(text).length, 0);
+  if (total > ANNOTATIONS_MAX_BYTES) {
+    throw new RangeError(`pod description annotations hold ${total} bytes of keys and values; the API server allows at most ${ANNOTATIONS_MAX_BYTES} (256 KiB)`);
   }
   return map;
 }
@@ -242,8 +297,10 @@ function resolveContainers(value: unknown): readonly ResolvedContainer[] {
     if (names.has(checked(`${at}.name`, name, checkDns1123Label))) throw fail(`${at}.name`, name, 'unique');
     names.add(name as string);
     const { requests, limits } = record(`${at}.resources`, resources);
-    const limited = quantities(`${at}.resources.limits`, limits);
-    return { name: name as string, requests: { ...limited, ...quantities(`${at}.resources.requests`, requests) }, limits: limited };
+    const limited = quantities(`${at}.resources.limits`, limits, checkResourceName);
+    const requested = { ...limited, ...quantities(`${at}.resources.requests`, requests, checkResourceName) };
+    checkRequests(at, requested, limited);
+    return { name: name as string, requests: requested, limits: limited };
   });
 }
 
@@ -258,13 +315,13 @@ export function resolvePod(description: PodDescription): ResolvedPod {
   return {
     name: checked('name', pod.name ?? seed.name, checkDns1123Subdomain),
     namespace: checked('namespace', pod.namespace ?? seed.namespace, checkDns1123Label),
-    uid: checked('uid', pod.uid ?? seed.uid, (uid) => (uid === '' ? 'a non-empty uid' : undefined)),
+    uid: checked('uid', pod.uid ?? seed.uid, checkUid),
     nodeName: checked('nodeName', pod.nodeName ?? seed.nodeName, checkDns1123Subdomain),
     serviceAccountName: checked('serviceAccountName', pod.serviceAccountName ?? seed.serviceAccountName, checkDns1123Subdomain),
     podIPs: ipList('podIP', pod.podIP, pod.podIPs, seed.podIPs),
     hostIPs: ipList('hostIP', pod.hostIP, pod.hostIPs, seed.hostIPs),
     labels: stringMap('labels', pod.labels, checkQualifiedName, checkLabelValue),
-    annotations: stringMap('annotations', pod.annotations, checkAnnotationKey),
+    annotations: annotationMap(pod.annotations),
     containers: resolveContainers(pod.containers ?? seed.containers),
     nodeAllocatable: { ...seed.nodeAllocatable, ...quantities('nodeAllocatable', pod.nodeAllocatable) },
   };
