@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isDownwardApiError, type DownwardApiError } from '../src/errors.js';
-import { readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/sources/read.js';
+import { DEFAULT_MAX_FILE_BYTES, readPodMetadata, readPodMetadataSync, type ReadPodMetadataOptions } from '../src/sources/read.js';
 import { readVolume, runAsync, runSync, type VolumeFileSystem } from '../src/sources/volume.js';
 import { defineSpec } from '../src/spec/spec.js';
 import { intercept } from './intercept-fs.js';
@@ -63,7 +63,7 @@ describe('bounded: only a regular file is read, and never much more than maxFile
     const spec = defineSpec({ env: [], volume: { mountPath: '/proc/self', items: [{ path: 'pagemap', fieldRef: { fieldPath: 'metadata.labels' } }] } });
     const error = await bothFail({ spec, volume: '/proc/self' });
     expect(codes(error)).toEqual([['FILE_TOO_LARGE', '/proc/self/pagemap']]);
-    expect(error.problems[0]?.rule).toBe('at most 1048576 bytes (it has more than that, though its size said 0)');
+    expect(error.problems[0]?.rule).toBe(`at most ${DEFAULT_MAX_FILE_BYTES} bytes (it has more than that, though its size said 0)`);
   });
 
   it('refuses a FIFO without waiting for a writer', async () => {
@@ -116,7 +116,7 @@ describe('bounded: only a regular file is read, and never much more than maxFile
         (e: unknown) => e,
       );
       expect(isDownwardApiError(error) && error.problems.map((p) => [p.code, p.rule])).toEqual([
-        ['FILE_TOO_LARGE', 'at most 1048576 bytes (it has more than that, though its size said 9)'],
+        ['FILE_TOO_LARGE', `at most ${DEFAULT_MAX_FILE_BYTES} bytes (it has more than that, though its size said 9)`],
       ]);
     }
   });
@@ -145,7 +145,7 @@ describe('bounded: only a regular file is read, and never much more than maxFile
     });
     const reads: string[] = [];
     const error = await bothFail({ volume: dir, fs: intercept(fs, (call, path) => call === 'read' && reads.push(path)) });
-    expect(error.problems.map((p) => [p.code, p.rule])).toEqual([['FILE_TOO_LARGE', `at most 1048576 bytes (it has ${HUGE})`]]);
+    expect(error.problems.map((p) => [p.code, p.rule])).toEqual([['FILE_TOO_LARGE', `at most ${DEFAULT_MAX_FILE_BYTES} bytes (it has ${HUGE})`]]);
     expect(reads).toEqual([]);
   });
 });
