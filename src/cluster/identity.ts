@@ -5,7 +5,8 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { errorCode, type DownwardApiSource } from '../errors.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec } from '../spec/spec.js';
-import { SERVICE_ACCOUNT_DIRECTORY, type ServiceAccountFileSystem } from './service-account.js';
+import { SERVICE_ACCOUNT_DIRECTORY } from '../sources/read.js';
+import type { ServiceAccountFileSystem } from './service-account.js';
 
 /**
  * Options of {@link isKubernetes}.

@@ -7,9 +7,8 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { DownwardApiError, errorCode, problem, type DownwardApiProblem } from '../errors.js';
 import { checkDns1123Label } from '../format/names.js';
+import { SERVICE_ACCOUNT_DIRECTORY } from '../sources/read.js';
 
-/** Where the kubelet mounts the service account's token, CA bundle and namespace. */
-export const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 const REDACTED = '[redacted]';
 

@@ -23,7 +23,7 @@ export function readEnv(spec: DownwardApiSpec, env: Env): { readings: Reading[];
           { kind: 'env', name: entry.name },
           undefined,
           'set',
-          `Add an env entry named ${entry.name} with ${from} to the container (\`kube-downward manifest\` prints the entries), or mark it optional in the spec.`,
+          `Add an env entry named ${entry.name} with ${from} to the container (\`kube-downward manifest\` prints the entries), or, if the pod does without it, read without \`strict\` (\`check --lenient\`) or mark it optional in your spec.`,
         ),
       );
     }

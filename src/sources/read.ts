@@ -70,7 +70,8 @@ export interface ReadPodMetadataOptions {
 //                                                                   = 1,048,797
 // The default bound is the next 4 KiB above it.
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 + 4096;
-const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where the kubelet mounts the service account's token, CA bundle and namespace. */
+export const SERVICE_ACCOUNT_DIRECTORY = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A read, resolved once from the options: what to read, where, and with what. */
 export interface Plan {

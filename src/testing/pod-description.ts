@@ -105,8 +105,8 @@ export interface PodDescription {
 }
 
 /**
- * The README's example pod, `downward` in namespace `default`: the pod of `fixtures/env/seed.env` and of the
- * `seed` volume fixture.
+ * The README's example pod, `downward` in namespace `default`: the pod the README's examples read, from env vars
+ * ({@link downwardEnv}) and from a volume ({@link createDownwardVolume}).
  *
  * @remarks
  * Labels `foo=bar`; annotations `key1=value1` and a multi-line `key2`; one container `main` requesting `15m` CPU
