@@ -14,6 +14,9 @@ export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } f
 export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKubernetesError } from './errors.js';
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
 export { downwardPodSpec } from './spec/manifest.js';
+export type { DownwardIntegration } from './spec/integrations.js';
+export { runtimeSizing } from './integrations/runtime-sizing.js';
+export type { RuntimeSetting, RuntimeSettingSource, RuntimeSizing, RuntimeSizingOptions } from './integrations/runtime-sizing.js';
 export type { DownwardPodSpec, DownwardPodSpecOptions } from './spec/manifest.js';
 export type { PodMetadata, PodResources } from './sources/pod-metadata.js';
 export { Quantity, parseQuantity } from './format/quantity.js';

@@ -4,11 +4,12 @@
 import { check } from './check.js';
 import { EXIT, failure, type Command } from './common.js';
 import { demo } from './demo.js';
+import { exec } from './exec.js';
 import { manifest } from './manifest.js';
 import { show } from './show.js';
 import { watch } from './watch.js';
 
-const COMMANDS: readonly Command[] = [show, watch, check, manifest, demo];
+const COMMANDS: readonly Command[] = [show, watch, check, manifest, exec, demo];
 
 const USAGE = `Usage: kube-downward <command> [options]
 

@@ -2,6 +2,7 @@
 // reads is what this writes, so the two agree by construction.
 
 import { checkDns1123Label } from '../format/names.js';
+import { INTEGRATIONS, neededBy, withIntegrations, type DownwardIntegration } from './integrations.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
@@ -24,6 +25,11 @@ export interface DownwardPodSpecOptions {
   readonly volumeName?: string;
   /** Whether to include the env vars the spec marks optional; default false. */
   readonly includeOptional?: boolean;
+  /**
+   * The integrations the pod uses: their entries are added where the spec lacks them, and the env vars they read
+   * are included even when optional. Default none.
+   */
+  readonly integrations?: readonly DownwardIntegration[];
 }
 
 /**
@@ -61,7 +67,8 @@ function volumeContainers(spec: DownwardApiSpec): string[] {
  * @remarks
  * With the default spec this is the README's pod. When every volume item reads one container (`main` in the default
  * spec), naming another `container` makes the items read that one, since it is the app's own; items that read
- * several containers are kept as they are. kube-downward's `optional` flag is not part of a manifest.
+ * several containers are kept as they are. kube-downward's `optional` flag is not part of a manifest. With
+ * `integrations`, the entries the OpenTelemetry detector or runtime sizing read are added where the spec lacks them.
  *
  * @param options - The spec, the container, the volume name.
  * @returns Plain data in the shape of a pod's `spec`, ready to print as YAML or JSON.
@@ -79,7 +86,13 @@ function volumeContainers(spec: DownwardApiSpec): string[] {
  * @public
  */
 export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardPodSpec {
-  const spec = defineSpec(options.spec ?? defaultSpec);
+  const integrations = options.integrations ?? [];
+  for (const integration of integrations) {
+    if (!INTEGRATIONS.includes(integration)) {
+      throw new RangeError(`integrations must be among ${INTEGRATIONS.join(', ')}, not ${JSON.stringify(integration)}`);
+    }
+  }
+  const spec = withIntegrations(defineSpec(options.spec ?? defaultSpec), integrations);
   const read = volumeContainers(spec);
   const container = options.container ?? read[0] ?? 'main';
   const volumeName = options.volumeName ?? 'downward';
@@ -89,7 +102,7 @@ export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardP
   }
   const rename = read.length === 1 ? read[0] : undefined;
   const env = spec.env
-    .filter((entry) => options.includeOptional === true || entry.optional !== true)
+    .filter((entry) => options.includeOptional === true || entry.optional !== true || neededBy(integrations, entry.valueFrom))
     .map(({ name, valueFrom }) => ({ name, valueFrom }));
   if (spec.volume === undefined) return { containers: [{ name: container, env }] };
   const items = spec.volume.items.map((item): DownwardVolumeItem => {
