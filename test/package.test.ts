@@ -71,5 +71,20 @@ describe('the published package', () => {
     );
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
   });
-});
 
+  it('has the OpenTelemetry detector at kube-downward/opentelemetry, for an app that has the SDK', () => {
+    mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true });
+    for (const name of ['api', 'resources']) {
+      symlinkSync(join(root, 'node_modules', '@opentelemetry', name), join(app, 'node_modules', '@opentelemetry', name));
+    }
+    const out = run(
+      'otel.mjs',
+      `import { detectResources } from '@opentelemetry/resources';
+       import { downwardApiDetector } from 'kube-downward/opentelemetry';
+       const resource = detectResources({ detectors: [downwardApiDetector()] });
+       console.log(JSON.stringify(resource.attributes));`,
+      seedEnv,
+    );
+    expect(JSON.parse(out)).toMatchObject({ 'k8s.pod.name': 'downward', 'k8s.namespace.name': 'default' });
+  });
+});

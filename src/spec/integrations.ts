@@ -55,6 +55,12 @@ const NEEDS: Readonly<Record<DownwardIntegration, readonly Need[]>> = {
   ],
 };
 
+/**
+ * The container's name, which the Downward API cannot give: the manifest generator writes it as a plain value for
+ * the OpenTelemetry detector's `k8s.container.name`.
+ */
+export const CONTAINER_NAME_ENV = 'KUBE_DOWNWARD_CONTAINER_NAME';
+
 export const INTEGRATIONS: readonly DownwardIntegration[] = Object.keys(NEEDS) as DownwardIntegration[];
 
 /** Whether two sources read the same value: the same field path, or the same resource whatever its divisor. */
