@@ -14,6 +14,7 @@ export type { DownwardMap, ParseDownwardMapOptions, FormatDownwardMapOptions } f
 export { DownwardApiError, NotInKubernetesError, isDownwardApiError, isNotInKubernetesError } from './errors.js';
 export type { DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
 export { downwardPodSpec } from './spec/manifest.js';
+export { specFor } from './spec/integrations.js';
 export type { DownwardIntegration } from './spec/integrations.js';
 export { runtimeSizing } from './integrations/runtime-sizing.js';
 export type { RuntimeSetting, RuntimeSettingSource, RuntimeSizing, RuntimeSizingOptions } from './integrations/runtime-sizing.js';

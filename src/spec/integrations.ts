@@ -3,7 +3,7 @@
 // what they read.
 
 import { VOLUME_FIELD_PATHS } from '../format/field-path.js';
-import { defineSpec, type DownwardApiSpec, type DownwardEnvVar, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
+import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardEnvVar, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
  * A kube-downward integration that needs entries of its own in the pod spec: `opentelemetry` (the resource detector
@@ -72,6 +72,41 @@ function sameValue(a: DownwardValueSource, b: DownwardValueSource): boolean {
 /** Whether an integration reads the value of `source`: the manifest then includes its env var even when optional. */
 export function neededBy(integrations: readonly DownwardIntegration[], source: DownwardValueSource): boolean {
   return integrations.some((integration) => NEEDS[integration].some((need) => sameValue(need.source, source)));
+}
+
+/**
+ * A spec with the entries that kube-downward's integrations read: what `kube-downward manifest --for` adds to the
+ * pod, read back.
+ *
+ * @remarks
+ * Where `spec` lacks an entry an integration needs, it gets a volume item when it has a volume and Kubernetes
+ * allows the field there (a volume item follows an in-place resize), an optional env var otherwise: for
+ * `runtime-sizing`, `containerMemoryLimitBytes`, `containerCpuLimitMilliCores` and `containerCpuRequestMilliCores`
+ * (or `CONTAINER_MEMORY_LIMIT_BYTES`, `CONTAINER_CPU_LIMIT_MILLICORES`, `CONTAINER_CPU_REQUEST_MILLICORES`); for
+ * `opentelemetry`, `podUid` (or `POD_UID`) and `NODE_NAME`. Entries the spec has are kept as they are.
+ *
+ * @param integrations - The integrations whose entries to add.
+ * @param spec - The spec to add to; default {@link defaultSpec}.
+ * @returns The validated, frozen spec.
+ * @throws {@link DownwardApiError} with code `INVALID_SPEC` for an invalid spec.
+ *
+ * @example
+ * ```ts
+ * import { iteratePodMetadata, specFor } from 'kube-downward';
+ *
+ * const spec = specFor(['runtime-sizing']); // the default spec, and the container's CPU limit
+ * console.log(spec.volume?.items.map((item) => item.path).includes('containerCpuLimitMilliCores')); // true
+ * const updates = iteratePodMetadata({ spec }); // limits.cpu follows an in-place resize
+ * ```
+ * @public
+ */
+export function specFor(integrations: readonly DownwardIntegration[], spec: DownwardApiSpec = defaultSpec): DownwardApiSpec {
+  for (const integration of integrations) {
+    if (!INTEGRATIONS.includes(integration)) {
+      throw new RangeError(`integrations must be among ${INTEGRATIONS.join(', ')}, not ${JSON.stringify(integration)}`);
+    }
+  }
+  return withIntegrations(defineSpec(spec), integrations);
 }
 
 /**

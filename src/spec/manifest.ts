@@ -2,8 +2,8 @@
 // reads is what this writes, so the two agree by construction.
 
 import { checkDns1123Label } from '../format/names.js';
-import { CONTAINER_NAME_ENV, INTEGRATIONS, neededBy, withIntegrations, type DownwardIntegration } from './integrations.js';
-import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
+import { CONTAINER_NAME_ENV, neededBy, specFor, type DownwardIntegration } from './integrations.js';
+import { defaultSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
  * Options of {@link downwardPodSpec}.
@@ -90,12 +90,7 @@ function volumeContainers(spec: DownwardApiSpec): string[] {
  */
 export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardPodSpec {
   const integrations = options.integrations ?? [];
-  for (const integration of integrations) {
-    if (!INTEGRATIONS.includes(integration)) {
-      throw new RangeError(`integrations must be among ${INTEGRATIONS.join(', ')}, not ${JSON.stringify(integration)}`);
-    }
-  }
-  const spec = withIntegrations(defineSpec(options.spec ?? defaultSpec), integrations);
+  const spec = specFor(integrations, options.spec ?? defaultSpec);
   const read = volumeContainers(spec);
   const container = options.container ?? read[0] ?? 'main';
   const volumeName = options.volumeName ?? 'downward';
