@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { maxOldSpaceSizeFor } from '../src/integrations/runtime-sizing.js';
 import { downwardPodSpec, type DownwardPodSpec } from '../src/spec/manifest.js';
 import type { DownwardEnvVar } from '../src/spec/spec.js';
 import type { DownwardIntegration } from '../src/spec/integrations.js';
@@ -90,9 +91,6 @@ describe('examples/runtime-sizing', () => {
     const cgroup = mkdtempSync(join(tmpdir(), 'kube-downward-cgroup-'));
     cleanup.push(() => rmSync(cgroup, { recursive: true, force: true }));
     const app = transpiled('runtime-sizing', 'worker-pool.ts');
-    const expectedHeap = Math.round(
-      Number(execFileSync(process.execPath, ['--max-old-space-size=336', '-p', 'v8.getHeapStatistics().heap_size_limit'], { encoding: 'utf8' })) / 1024 / 1024,
-    );
 
     const exec = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'exec', '--cgroup', cgroup, '--', process.execPath, app], { env });
     cleanup.push(() => exec.kill('SIGKILL'));
@@ -103,8 +101,10 @@ describe('examples/runtime-sizing', () => {
     const exited = new Promise<number | null>((resolve) => exec.on('exit', resolve));
 
     await vi.waitFor(() => expect(stdout).toContain('job pool size 4 (limits.cpu 4000m)'), { timeout: 10_000 });
-    expect(stdout).toContain(`heap limit ${expectedHeap} MiB, libuv thread pool 4`);
-    expect(stderr).toContain('--max-old-space-size=336 from limits.memory 512 MiB (Downward API)');
+    const [, old, reserved] = /--max-old-space-size=(\d+) from limits\.memory 512 MiB \(Downward API\) less (\d+) MiB reserved/.exec(stderr) ?? [];
+    expect(Number(old)).toBe(maxOldSpaceSizeFor(512n * 1024n * 1024n, BigInt(reserved ?? 0) * 1024n * 1024n));
+    const heap = Number(execFileSync(process.execPath, [`--max-old-space-size=${old}`, '-p', 'v8.getHeapStatistics().heap_size_limit'], { encoding: 'utf8' }));
+    expect(stdout).toContain(`heap limit ${Math.round(heap / 1024 / 1024)} MiB, libuv thread pool 4`);
 
     volume.update({ containers: [{ name: 'app', resources: resources('6') }] }); // as the kubelet does after a resize
     await vi.waitFor(() => expect(stdout).toContain('job pool size 6 (limits.cpu 6000m)'), { timeout: 10_000, interval: 20 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { maxOldSpaceSizeFor } from '../src/integrations/runtime-sizing.js';
 import { downwardPodSpec } from '../src/spec/manifest.js';
 import { createDownwardVolume, downwardEnv, seedPod } from '../src/testing/index.js';
 
@@ -58,6 +59,19 @@ function heapLimitFor(mib: number | undefined): number {
   return limit;
 }
 
+const MiB = 1024n * 1024n;
+
+/**
+ * The old space exec must have chosen for a limit: the documented rule, after the memory exec says it reserved for
+ * itself (its own resident memory, which varies from run to run; checked to be plausible).
+ */
+function sized(stderr: string, limitBytes: bigint): number {
+  const reserved = Number(/less (\d+) MiB reserved/.exec(stderr)?.[1]);
+  expect(reserved).toBeGreaterThan(20);
+  expect(reserved).toBeLessThan(200);
+  return maxOldSpaceSizeFor(limitBytes, BigInt(reserved) * MiB);
+}
+
 function runExec(args: string[], env: Record<string, string> = {}) {
   const run = spawnSync(process.execPath, [cli, 'exec', ...args], { env: { ...baseEnv, ...env }, encoding: 'utf8', cwd: work });
   const lines = run.stdout.trim().split('\n');
@@ -70,11 +84,12 @@ describe('kube-downward exec', () => {
     const volume = volumeWith({ memory: '256Mi', cpu: '6' });
     const run = runExec(['--volume', volume, '--cgroup', cgroup(), '--', process.execPath, child]);
     expect(run.status).toBe(0);
-    expect(run.seen).toEqual({ heap: heapLimitFor(144), threads: '6' });
+    const old = sized(run.stderr, 256n * MiB);
+    expect(run.seen).toEqual({ heap: heapLimitFor(old), threads: '6' });
     expect(run.seen?.heap).not.toBe(heapLimitFor(undefined));
     const lines = run.stderr.trim().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(/^kube-downward exec: --max-old-space-size=144 from limits\.memory 256 MiB \(Downward API\)/),
+      expect.stringMatching(new RegExp(`^kube-downward exec: --max-old-space-size=${old} from limits\\.memory 256 MiB \\(Downward API\\) less \\d+ MiB reserved`)),
       expect.stringMatching(/^kube-downward exec: UV_THREADPOOL_SIZE=6 from limits\.cpu \(Downward API\) 6000m/),
     ]);
   });
@@ -84,12 +99,13 @@ describe('kube-downward exec', () => {
     const run = runExec(['--cgroup', cgroup(), '--', process.execPath, child], env);
     expect(run.status).toBe(0);
     expect(run.seen?.threads).toBe('9');
-    expect(run.seen?.heap).toBe(heapLimitFor(719)); // 1Gi from a KiB figure: sized from the least it can be
+    // 1Gi from a KiB figure: sized from the least it can be.
+    expect(run.seen?.heap).toBe(heapLimitFor(sized(run.stderr, 1048575n * 1024n + 1n)));
   });
 
   it('falls back to cgroup v2, then leaves the defaults alone', () => {
     const run = runExec(['--cgroup', cgroup({ 'memory.max': '536870912\n', 'cpu.max': '1200000 100000\n' }), '--', process.execPath, child]);
-    expect(run.seen).toEqual({ heap: heapLimitFor(336), threads: '12' });
+    expect(run.seen).toEqual({ heap: heapLimitFor(sized(run.stderr, 512n * MiB)), threads: '12' });
     expect(run.stderr).toContain('memory.max 512 MiB');
 
     const bare = runExec(['--cgroup', cgroup(), '--', process.execPath, child]);
@@ -109,7 +125,7 @@ describe('kube-downward exec', () => {
 
     // Other NODE_OPTIONS are kept, and the flag reaches node through a shell, as with `npm start`.
     const nested = runExec(['--cgroup', limits, '--', 'sh', '-c', `"${process.execPath}" "${child}"`], { NODE_OPTIONS: '--no-deprecation' });
-    expect(nested.seen).toEqual({ heap: heapLimitFor(720), threads: '8' });
+    expect(nested.seen).toEqual({ heap: heapLimitFor(sized(nested.stderr, 1024n * MiB)), threads: '8' });
   });
 
   it('passes the exit code through, and death by a signal', () => {
@@ -136,6 +152,13 @@ describe('kube-downward exec', () => {
     wrapper.kill(signal);
     expect(await exited).toBe(code);
     expect(stdout).toContain(said);
+  });
+
+  it('has its help, and a place in the command list', () => {
+    const help = spawnSync(process.execPath, [cli, 'exec', '--help'], { env: baseEnv, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: kube-downward exec');
+    expect(spawnSync(process.execPath, [cli, '--help'], { env: baseEnv, encoding: 'utf8' }).stdout).toContain('  exec ');
   });
 
   it('wants the command after --', () => {

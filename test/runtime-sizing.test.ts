@@ -79,6 +79,14 @@ describe('the rules', () => {
   });
 
   it.each([
+    [256n * MiB, 57n * MiB, 101],
+    [512n * MiB, 600n * MiB, 16],
+    [1024n * MiB, 0n, 720],
+  ])('a %d-byte limit with %d bytes reserved gives %d MiB: the rule applies to what is left', (limit, reserved, expected) => {
+    expect(maxOldSpaceSizeFor(limit, reserved)).toBe(expected);
+  });
+
+  it.each([
     [1n, 4],
     [500n, 4],
     [4000n, 4],
@@ -178,6 +186,14 @@ describe('runtimeSizing', () => {
       [{ kind: 'file', path: join(volume.directory, 'containerCpuLimitMilliCores') }],
       [{ kind: 'file', path: join(volume.directory, 'containerCpuRequestMilliCores') }],
     ]);
+  });
+
+  it('takes reserved memory off the limit, and says so', () => {
+    const volume = volumeWith({ limits: { memory: '1Gi' } });
+    const sizing = runtimeSizing({ env: {}, volume, cgroupRoot: none, reservedBytes: 64 * 1024 * 1024 });
+    expect(sizing.maxOldSpaceSizeMiB.value).toBe(672);
+    expect(sizing.maxOldSpaceSizeMiB.description).toContain('limits.memory 1024 MiB (Downward API) less 64 MiB reserved');
+    expect(() => runtimeSizing({ env: {}, cgroupRoot: none, reservedBytes: -1 })).toThrow(RangeError);
   });
 
   it('rejects an empty cgroupRoot', () => {

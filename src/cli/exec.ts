@@ -14,8 +14,8 @@ defaults. Each setting and its source are printed once on stderr. A --max-old-sp
 or on the command line, and a UV_THREADPOOL_SIZE already set, are left alone. Signals are passed on to COMMAND,
 and its exit code (or the signal that ended it) becomes kube-downward's.
 
-Heap: 75% of the limit less V8's young generation (48 MiB), at least 16 MiB; the rest is for memory outside the
-heap. Thread pool: one thread per CPU rounded up, at least libuv's default 4, at most 1024.
+Heap: 75% of the limit (less what this process holds while the app runs) less V8's young generation (48 MiB), at
+least 16 MiB; the rest is for memory outside the heap. Thread pool: one thread per CPU rounded up, at least libuv's default 4, at most 1024.
 
 Options:
   --volume DIR   the downwardAPI volume's mount path (default: KUBE_DOWNWARD_VOLUME, else the spec's mountPath)
@@ -24,6 +24,8 @@ Options:
   -h, --help     show this help`,
   run,
 };
+
+const MIB = 1024 * 1024;
 
 /** The signals a process manager sends to stop or poke the app; SIGKILL and SIGSTOP cannot be caught. */
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
@@ -53,6 +55,9 @@ async function run(args: string[]): Promise<number> {
     ...(spec === undefined ? {} : { spec }),
     ...(volume === undefined ? {} : { volume }),
     ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
+    // This process stays while the app runs, and its memory counts against the same limit. Whole MiB, so that the
+    // line printed gives the numbers the heap was sized from.
+    reservedBytes: Math.ceil(process.memoryUsage.rss() / MIB) * MIB,
   });
   // A missing volume is one problem for every resource; say it once.
   for (const message of new Set(sizing.problems.map((problem) => problem.message))) say(`not sizing from these Downward API values: ${message}`);

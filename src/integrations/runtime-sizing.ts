@@ -25,6 +25,11 @@ export interface RuntimeSizingOptions extends ReadPodMetadataOptions {
   readonly cgroupRoot?: string;
   /** The command line about to run: a `--max-old-space-size` flag on it is the user's and is left alone. */
   readonly args?: readonly string[];
+  /**
+   * Memory the container holds besides the app, in bytes, taken off the limit first (`kube-downward exec` passes
+   * its own resident memory, since it stays while the app runs); default 0.
+   */
+  readonly reservedBytes?: number;
 }
 
 /**
@@ -97,8 +102,9 @@ export const MAX_THREADPOOL = 1024;
  * The heap ceiling for a memory limit: 75% of it for V8 (old space plus the young generation), 25% for what lies
  * outside the heap (Buffers, native code, thread stacks), at least {@link MIN_OLD_SPACE_MIB}.
  */
-export function maxOldSpaceSizeFor(limitBytes: bigint): number {
-  const v8 = Number((limitBytes * 3n) / 4n / MIB);
+export function maxOldSpaceSizeFor(limitBytes: bigint, reservedBytes = 0n): number {
+  const available = limitBytes > reservedBytes ? limitBytes - reservedBytes : 0n;
+  const v8 = Number((available * 3n) / 4n / MIB);
   return Math.max(MIN_OLD_SPACE_MIB, v8 - YOUNG_GENERATION_MIB);
 }
 
@@ -141,6 +147,8 @@ function readResources(options: RuntimeSizingOptions): { resources: PodResources
 }
 
 function heapSetting(options: RuntimeSizingOptions, env: Readonly<Record<string, string | undefined>>, resources: PodResources, cgroup: CgroupReading | undefined): RuntimeSetting {
+  const reserved = BigInt(options.reservedBytes ?? 0);
+  const less = reserved === 0n ? '' : ` less ${describeBytes(reserved)} reserved`;
   const flag = 'max-old-space-size';
   if ((env['NODE_OPTIONS'] ?? '').split(/\s+/).some((option) => HEAP_FLAG.test(option))) {
     return { value: undefined, source: 'user', description: `--${flag} left as NODE_OPTIONS sets it` };
@@ -160,13 +168,13 @@ function heapSetting(options: RuntimeSizingOptions, env: Readonly<Record<string,
         description: `--${flag} not set: ${cgroup.path} says "max", so limits.memory (${describeBytes(limit.bytes)}) is no limit (${NO_LIMIT_NOTE}); V8's default applies`,
       };
     }
-    const value = maxOldSpaceSizeFor(bytes);
+    const value = maxOldSpaceSizeFor(bytes, reserved);
     const amount = bytes === limit.bytes ? describeBytes(bytes) : `${describeBytes(limit.bytes)} at most (divisor ${limit.divisor}: sized from the least it can be)`;
-    return { value, source: 'downward-api', description: `--${flag}=${value} from limits.memory ${amount} (Downward API): ${rule}` };
+    return { value, source: 'downward-api', description: `--${flag}=${value} from limits.memory ${amount} (Downward API)${less}: ${rule}` };
   }
   if (cgroup?.limit.kind === 'limit') {
-    const value = maxOldSpaceSizeFor(cgroup.limit.value);
-    return { value, source: 'cgroup', description: `--${flag}=${value} from ${cgroup.path} ${describeBytes(cgroup.limit.value)}: ${rule}` };
+    const value = maxOldSpaceSizeFor(cgroup.limit.value, reserved);
+    return { value, source: 'cgroup', description: `--${flag}=${value} from ${cgroup.path} ${describeBytes(cgroup.limit.value)}${less}: ${rule}` };
   }
   return { value: undefined, source: 'none', description: `--${flag} not set: no memory limit found (Downward API limits.memory, cgroup v2 memory.max${unusable(cgroup)}); V8's default applies` };
 }
@@ -204,6 +212,8 @@ function threadpoolSetting(env: Readonly<Record<string, string | undefined>>, re
  * and DNS, which take no CPU) nor above 1024. When cgroup v2 says `max`, the Downward API value is the node's
  * allocatable amount (the kubelet's stand-in for a limit that is not set) and is not used as a limit.
  *
+ * With `reservedBytes`, that much is taken off the memory limit first: memory the container holds besides the app.
+ *
  * What the user set is left alone: `--max-old-space-size` in `NODE_OPTIONS` or in `args`, `UV_THREADPOOL_SIZE` in
  * the environment. The Downward API is read with the spec's resource entries only (plus those sizing adds, see
  * {@link DownwardIntegration}); a missing or invalid value there is reported in `problems` and not used (cgroup v2 is read instead).
@@ -225,6 +235,8 @@ function threadpoolSetting(env: Readonly<Record<string, string | undefined>>, re
  * @public
  */
 export function runtimeSizing(options: RuntimeSizingOptions = {}): RuntimeSizing {
+  const reserved = options.reservedBytes ?? 0;
+  if (!Number.isSafeInteger(reserved) || reserved < 0) throw new RangeError(`reservedBytes must be a non-negative integer, not ${String(options.reservedBytes)}`);
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
   if (typeof root !== 'string' || root === '') throw new TypeError('cgroupRoot must be a non-empty string');
   const env = options.env ?? process.env;
