@@ -81,7 +81,7 @@ describe('downwardApiDetector through the OpenTelemetry SDK', () => {
 
   it('gives an empty resource outside Kubernetes, without a word', async () => {
     const seen = warnings();
-    expect(await detect({ env: {}, labels: ['app'], annotations: ['team'] })).toEqual({});
+    expect(await detect({ env: {}, labels: ['app', 'constructor'], annotations: ['team', 'toString'] })).toEqual({});
     expect(seen).toEqual([]);
   });
 
@@ -103,7 +103,7 @@ describe('downwardApiDetector through the OpenTelemetry SDK', () => {
     const broken = join(volumeOf(pod), 'elsewhere');
     mkdirSync(broken);
     symlinkSync('/nonexistent', join(broken, '..data'));
-    const detector = downwardApiDetector({ env: {}, volume: broken, labels: ['app'] });
+    const detector = downwardApiDetector({ env: {}, volume: broken, labels: ['app', 'constructor'] });
     expect(() => detector.detect()).not.toThrow();
     expect(await exported(detectResources({ detectors: [detector] }))).toEqual({});
     expect(seen.length).toBeGreaterThan(0);

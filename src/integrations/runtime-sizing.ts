@@ -90,13 +90,13 @@ export interface RuntimeSizing {
 
 const MIB = 1024n * 1024n;
 /** V8's young generation in Node 20 (three 16 MiB semi-spaces), which `--max-old-space-size` does not include. */
-export const YOUNG_GENERATION_MIB = 48;
+const YOUNG_GENERATION_MIB = 48;
 /** The least heap sizing ever sets: below it, even a small app spends its time collecting garbage. */
-export const MIN_OLD_SPACE_MIB = 16;
+const MIN_OLD_SPACE_MIB = 16;
 /** libuv's own default, kept as the floor: the pool also waits on disk and DNS, which take no CPU. */
-export const MIN_THREADPOOL = 4;
+const MIN_THREADPOOL = 4;
 /** libuv's maximum (MAX_THREADPOOL_SIZE). */
-export const MAX_THREADPOOL = 1024;
+const MAX_THREADPOOL = 1024;
 
 /**
  * The heap ceiling for a memory limit: 75% of it for V8 (old space plus the young generation), 25% for what lies

@@ -140,10 +140,9 @@ export function downwardApiDetector(options: DownwardApiDetectorOptions = {}): R
       if (containerName !== undefined) attributes['k8s.container.name'] = containerName;
       for (const [field, keys] of [['labels', labels], ['annotations', annotations]] as const) {
         if (keys.length === 0) continue;
-        const map = read(`k8s.pod.${field.slice(0, -1)}.*`, readsMap(field, keys))?.[field] ?? {};
+        const map = read(`k8s.pod.${field.slice(0, -1)}.*`, readsMap(field, keys))?.[field];
         for (const key of keys) {
-          const value = map[key];
-          if (value !== undefined) attributes[`k8s.pod.${field.slice(0, -1)}.${key}`] = value;
+          if (map !== undefined && Object.hasOwn(map, key)) attributes[`k8s.pod.${field.slice(0, -1)}.${key}`] = map[key] as string;
         }
       }
       return { attributes };
