@@ -70,7 +70,7 @@ describe('the published package', () => {
       JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] }, files: ['consumer.ts'] }),
     );
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
-  });
+  }, 60_000); // one tsc run: over 20 s on a loaded 2-core machine
 
   it('has the OpenTelemetry detector at kube-downward/opentelemetry, for an app that has the SDK', () => {
     mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true });
