@@ -14,7 +14,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   integrations: ['errors', 'format', 'spec', 'sources', 'live', 'cluster'],
   testing: ['errors', 'format', 'spec', 'sources'],
   cli: ['errors', 'format', 'spec', 'sources', 'live', 'cluster', 'integrations', 'testing'],
-  index: ['errors', 'format', 'spec', 'sources', 'live', 'cluster'],
+  index: ['errors', 'format', 'spec', 'sources', 'live', 'cluster', 'integrations'],
   errors: [],
 };
 

@@ -309,3 +309,30 @@ describe('types', () => {
     }
   }, 120_000);
 });
+
+describe('kube-downward/opentelemetry', () => {
+  it('detects the pod for an app that has the OpenTelemetry SDK (a project of its own beside the first)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kube-downward-consumer-otel-'));
+    try {
+      mkdirSync(join(dir, 'node_modules', '@opentelemetry'), { recursive: true });
+      cpSync(join(consumer.dir, 'node_modules/kube-downward'), join(dir, 'node_modules/kube-downward'), { recursive: true });
+      for (const name of ['api', 'resources', 'core', 'semantic-conventions']) {
+        symlinkSync(join(root, 'node_modules/@opentelemetry', name), join(dir, 'node_modules/@opentelemetry', name));
+      }
+      symlinkSync(join(consumer.dir, 'node_modules/zod'), join(dir, 'node_modules/zod'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'otel-consumer', private: true, type: 'module' }));
+      writeFileSync(
+        join(dir, 'otel.mjs'),
+        `import { detectResources } from '@opentelemetry/resources';
+         import { downwardApiDetector } from 'kube-downward/opentelemetry';
+         const resource = detectResources({ detectors: [downwardApiDetector()] });
+         console.log(JSON.stringify(resource.attributes));`,
+      );
+      const result = spawnSync(process.execPath, ['otel.mjs'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...seedEnv } });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toMatchObject({ 'k8s.pod.name': 'downward', 'k8s.namespace.name': 'default' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   watch: async () => (await import('./watch.js')).watch,
   check: async () => (await import('./check.js')).check,
   manifest: async () => (await import('./manifest.js')).manifest,
+  exec: async () => (await import('./exec.js')).exec,
   demo: async () => (await import('./demo.js')).demo,
 };
 

@@ -1,11 +1,12 @@
 import { apiServerAccessManifest } from '../cluster/access-manifest.js';
+import type { DownwardIntegration } from '../spec/integrations.js';
 import { downwardPodSpec } from '../spec/manifest.js';
 import { EXIT, UsageError, loadSpec, parse, type Command, type Values } from './common.js';
 
 export const manifest: Command = {
   name: 'manifest',
   summary: 'print the pod-spec YAML (env, downwardAPI volume, volume mount) the spec needs',
-  help: `Usage: kube-downward manifest [--container NAME] [--spec FILE] [--volume-name NAME] [--with-optional] [--json]
+  help: `Usage: kube-downward manifest [--container NAME] [--spec FILE] [--volume-name NAME] [--with-optional] [--for LIST] [--json]
                            [--api-server [--service-account NAME] [--namespace NS] [--pod-name NAME]]
                            [--ambassador [--ambassador-image IMAGE]]
 
@@ -22,6 +23,8 @@ Options:
   --spec FILE         the spec as YAML or JSON (default: the built-in default spec)
   --volume-name NAME  the volume's name (default: downward)
   --with-optional     also print the env vars the spec marks optional
+  --for LIST          add what these integrations read, comma-separated: opentelemetry (the resource detector of
+                      kube-downward/opentelemetry), runtime-sizing (kube-downward exec, runtimeSizing())
   --json              print JSON instead of YAML
   --api-server        add the ServiceAccount, Role and RoleBinding for reading the pod from the API server
   --service-account NAME  their name and the pod's serviceAccountName (default: kube-downward)
@@ -39,6 +42,7 @@ async function run(args: string[]): Promise<number> {
     spec: { type: 'string' },
     'volume-name': { type: 'string' },
     'with-optional': { type: 'boolean' },
+    for: { type: 'string' },
     json: { type: 'boolean' },
     'api-server': { type: 'boolean' },
     'service-account': { type: 'string' },
@@ -51,10 +55,12 @@ async function run(args: string[]): Promise<number> {
   const spec = await loadSpec(values['spec'] as string | undefined);
   const container = values['container'] as string | undefined;
   const volumeName = values['volume-name'] as string | undefined;
+  const integrations = ((values['for'] as string | undefined) ?? '').split(',').filter((name) => name !== '') as DownwardIntegration[];
   let podSpec;
   try {
     podSpec = downwardPodSpec({
       includeOptional: values['with-optional'] === true,
+      integrations,
       ...(spec === undefined ? {} : { spec }),
       ...(container === undefined ? {} : { container }),
       ...(volumeName === undefined ? {} : { volumeName }),

@@ -2,7 +2,8 @@
 // reads is what this writes, so the two agree by construction.
 
 import { checkDns1123Label } from '../format/names.js';
-import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
+import { CONTAINER_NAME_ENV, neededBy, specFor, type DownwardIntegration } from './integrations.js';
+import { defaultSpec, type DownwardApiSpec, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
  * Options of {@link downwardPodSpec}.
@@ -24,6 +25,11 @@ export interface DownwardPodSpecOptions {
   readonly volumeName?: string;
   /** Whether to include the env vars the spec marks optional; default false. */
   readonly includeOptional?: boolean;
+  /**
+   * The integrations the pod uses: their entries are added where the spec lacks them, and the env vars they read
+   * are included even when optional. Default none.
+   */
+  readonly integrations?: readonly DownwardIntegration[];
 }
 
 /**
@@ -42,7 +48,8 @@ export interface DownwardPodSpec {
   /** One container: its name, env entries and, with a volume, the volume mount. */
   readonly containers: readonly {
     readonly name: string;
-    readonly env: readonly { readonly name: string; readonly valueFrom: DownwardValueSource }[];
+    /** Downward API entries; with the `opentelemetry` integration, also the container's name as a plain value. */
+    readonly env: readonly ({ readonly name: string; readonly valueFrom: DownwardValueSource } | { readonly name: string; readonly value: string })[];
     readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
   }[];
   /** The downwardAPI volume, when the spec has one. */
@@ -61,7 +68,10 @@ function volumeContainers(spec: DownwardApiSpec): string[] {
  * @remarks
  * With the default spec this is the README's pod. When every volume item reads one container (`main` in the default
  * spec), naming another `container` makes the items read that one, since it is the app's own; items that read
- * several containers are kept as they are. kube-downward's `optional` flag is not part of a manifest.
+ * several containers are kept as they are. kube-downward's `optional` flag is not part of a manifest. With
+ * `integrations`, the entries the OpenTelemetry detector or runtime sizing read are added where the spec lacks them;
+ * for `opentelemetry`, also `KUBE_DOWNWARD_CONTAINER_NAME` with the container's name, which the Downward API cannot
+ * give.
  *
  * @param options - The spec, the container, the volume name.
  * @returns Plain data in the shape of a pod's `spec`, ready to print as YAML or JSON.
@@ -79,7 +89,8 @@ function volumeContainers(spec: DownwardApiSpec): string[] {
  * @public
  */
 export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardPodSpec {
-  const spec = defineSpec(options.spec ?? defaultSpec);
+  const integrations = options.integrations ?? [];
+  const spec = specFor(integrations, options.spec ?? defaultSpec);
   const read = volumeContainers(spec);
   const container = options.container ?? read[0] ?? 'main';
   const volumeName = options.volumeName ?? 'downward';
@@ -89,8 +100,11 @@ export function downwardPodSpec(options: DownwardPodSpecOptions = {}): DownwardP
   }
   const rename = read.length === 1 ? read[0] : undefined;
   const env = spec.env
-    .filter((entry) => options.includeOptional === true || entry.optional !== true)
-    .map(({ name, valueFrom }) => ({ name, valueFrom }));
+    .filter((entry) => options.includeOptional === true || entry.optional !== true || neededBy(integrations, entry.valueFrom))
+    .map(({ name, valueFrom }): DownwardPodSpec['containers'][number]['env'][number] => ({ name, valueFrom }));
+  if (integrations.includes('opentelemetry') && !env.some((entry) => entry.name === CONTAINER_NAME_ENV)) {
+    env.push({ name: CONTAINER_NAME_ENV, value: container });
+  }
   if (spec.volume === undefined) return { containers: [{ name: container, env }] };
   const items = spec.volume.items.map((item): DownwardVolumeItem => {
     const ref = item.resourceFieldRef;
