@@ -6,21 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DirectoryWatcher } from '../src/live/change-signal.js';
+import type { WatchDirectory } from '../src/live/attachment.js';
 import { isNotInKubernetesError } from '../src/errors.js';
 import type { PodMetadata } from '../src/sources/pod-metadata.js';
 import { defineSpec } from '../src/spec/spec.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume } from '../src/testing/index.js';
 import type { VolumeFileSystem } from '../src/sources/volume.js';
-import {
-  iteratePodMetadata,
-  waitForPodMetadata,
-  watchPodMetadata,
-  watchPodMetadataEvents,
-  watchPodMetadataEventsWith,
-  type PodMetadataEvent,
-  type WatchPodMetadataOptions,
-} from '../src/live/watch.js';
+import { iteratePodMetadata, waitForPodMetadata, type PodMetadataEvent, type WatchPodMetadataOptions } from '../src/live/watch.js';
+import { observeEvents } from '../src/live/observable.js';
+import { watchPodMetadata, watchPodMetadataEvents } from '../src/rxjs.js';
 
 const FAST = { debounceMs: 10, pollIntervalMs: 50 } as const;
 const WAIT = { timeout: 10_000, interval: 10 } as const;
@@ -41,10 +35,10 @@ function volume(pod = {}, items?: Parameters<typeof createDownwardVolume>[0]): D
 }
 
 /** Subscribes and records every event, for assertions that wait on them. */
-function record(options: WatchPodMetadataOptions, watchDirectory?: Parameters<typeof watchPodMetadataEventsWith>[1]) {
+function record(options: WatchPodMetadataOptions, watchDirectory?: WatchDirectory) {
   const events: PodMetadataEvent[] = [];
   const errors: unknown[] = [];
-  const subscription: Subscription = watchPodMetadataEventsWith(options, watchDirectory).subscribe({
+  const subscription: Subscription = observeEvents(options, watchDirectory).subscribe({
     next: (event) => events.push(event),
     error: (error: unknown) => errors.push(error),
   });
@@ -270,10 +264,11 @@ describe('faults never end the stream', () => {
 
   it('falls back to polling ..data when file events fail, and says so once', async () => {
     const v = volume({ labels: { n: '0' } });
-    const failing = async (): Promise<DirectoryWatcher> => {
+    // A watcher that starts, then fails as fs.watch does when inotify runs out of watches.
+    const failing: WatchDirectory = () => {
       const emitter = new EventEmitter();
       setTimeout(() => emitter.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 5);
-      return Object.assign(emitter, { close: async () => void emitter.removeAllListeners() }) as unknown as DirectoryWatcher;
+      return Object.assign(emitter, { close: () => void emitter.removeAllListeners() }) as unknown as ReturnType<WatchDirectory>;
     };
     const seen = record({ spec: labelsOnly, env: {}, volume: v.directory, ...FAST }, failing);
     await vi.waitFor(() => expect(seen.problems().map((e) => e.code)).toEqual(['WATCH_FALLBACK']), WAIT);
