@@ -1,0 +1,80 @@
+// How soon a kubelet update reaches a subscriber, and whether every state does: a second process writes 1,000
+// updates 50 ms apart with the testing kit's atomic writer and records the monotonic time of each `..data` rename;
+// this process watches the volume with the engine's default options, with an independent chokidar watcher on the
+// same volume in the process, beside a raw `fs.watch` of the directory (the floor: the rename event itself) in the
+// same run. Nothing asserts timings; read the numbers, and the machine's load printed with them.
+// Run with `npm run bench` (or `node bench/watch-latency.js [updates] [pace ms]` after a build).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, watch as fsWatch } from 'node:fs';
+import { loadavg, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { watch as chokidarWatch } from 'chokidar';
+import { defineSpec } from '../dist/index.js';
+import { subscribe } from '../dist/live/engine.js';
+
+const updates = Number(process.argv[2] ?? 1000);
+const pace = Number(process.argv[3] ?? 50);
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
+const ms = (ns) => Number(ns) / 1e6;
+
+async function run({ chokidar }) {
+  const root = mkdtempSync(join(tmpdir(), 'kube-downward-bench-'));
+  const directory = join(root, 'volume');
+  const writer = spawn(process.execPath, [new URL('./watch-writer.js', import.meta.url).pathname, directory, String(updates), String(pace)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const renamed = new Map();
+  const lines = createInterface({ input: writer.stdout });
+  const first = new Promise((resolve) => lines.once('line', resolve));
+  lines.on('line', (line) => {
+    const { n, renamedAt } = JSON.parse(line);
+    if (renamedAt !== undefined) renamed.set(String(n), BigInt(renamedAt));
+  });
+  await first;
+
+  const emitted = new Map();
+  const raw = [];
+  const other = chokidar ? chokidarWatch(directory, { ignoreInitial: true }).on('all', () => {}) : undefined;
+  if (other) await new Promise((resolve) => other.once('ready', resolve));
+  const baseline = fsWatch(directory, (_event, filename) => {
+    if (filename === '..data') raw.push(process.hrtime.bigint());
+  });
+  const spec = defineSpec({ env: [], volume: { mountPath: directory, items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+  let problems = 0;
+  const stop = subscribe({ spec, env: {}, volume: directory }, {
+    next: (event) => {
+      if (event.type === 'snapshot') emitted.set(event.metadata.labels.n, process.hrtime.bigint());
+      else problems++;
+    },
+  });
+  while (!emitted.has('0')) await new Promise((resolve) => setTimeout(resolve, 5));
+  const load = loadavg()[0];
+  const done = new Promise((resolve) => writer.once('exit', resolve));
+  writer.stdin.write('go\n');
+  await done;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  stop();
+  baseline.close();
+  await other?.close();
+  rmSync(root, { recursive: true, force: true });
+
+  const latencies = [];
+  let missed = 0;
+  for (const [n, at] of renamed) {
+    const seen = emitted.get(n);
+    if (seen === undefined) missed++;
+    else latencies.push(ms(seen - at));
+  }
+  // The raw watch sees one `..data` event per rename; pair them in order.
+  const rawLatencies = [...renamed.values()].slice(0, raw.length).map((at, i) => ms(raw[i] - at));
+  return { latencies, rawLatencies, missed, problems, load };
+}
+
+console.log(`\nwatch latency: ${updates} kubelet-style updates ${pace} ms apart, written by a second process (${cpus().length} cores)`);
+for (const chokidar of [true, false]) {
+  const r = await run({ chokidar });
+  const line = (name, values) => `  ${name.padEnd(46)} p50 ${percentile(values, 50).toFixed(2)} ms  p99 ${percentile(values, 99).toFixed(2)} ms  max ${Math.max(...values).toFixed(1)} ms`;
+  console.log(`${chokidar ? 'with' : 'without'} a second chokidar watcher in the process (load average ${r.load.toFixed(2)} at start)`);
+  console.log(line('baseline  raw fs.watch: ..data rename event', r.rawLatencies));
+  console.log(line('engine (default options): rename to emission', r.latencies));
+  console.log(`  missed states ${r.missed} of ${updates}, problem events ${r.problems}`);
+}
