@@ -166,9 +166,9 @@ export class Attachment {
     });
     watcher.on('error', (error: unknown) => {
       if (this.#closed || !this.#watchers.includes(watcher)) return;
+      // No events until the next check re-attaches: polling covers the gap, and the period is reported.
       this.#detach();
-      if (EXHAUSTED.has(errorCode(error) ?? '')) this.#fallBack(error);
-      // Anything else (the directory gone, permission lost) shows in the read; the next check re-attaches.
+      this.#fallBack(error);
       this.#options.onCommit();
     });
     return watcher;
