@@ -56,7 +56,8 @@ describe('the published package', () => {
     symlinkSync(join(root, 'node_modules', 'rxjs'), join(app, 'node_modules', 'rxjs'));
     writeFileSync(
       join(app, 'consumer.ts'),
-      `import { readPodMetadataSync, watchPodMetadata, type PodMetadata, DownwardApiError } from 'kube-downward';
+      `import { readPodMetadataSync, type PodMetadata, DownwardApiError } from 'kube-downward';
+       import { watchPodMetadata } from 'kube-downward/rxjs';
        import { createDownwardVolume } from 'kube-downward/testing';
        import type { Observable } from 'rxjs';
        const pod: PodMetadata = readPodMetadataSync({ env: {} });

@@ -2,7 +2,8 @@
 // `maintenance=on` (kubectl label pod <name> maintenance=on), without a restart.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readPodMetadataSync, watchPodMetadataEvents, type PodMetadata } from 'kube-downward';
+import { readPodMetadataSync, type PodMetadata } from 'kube-downward';
+import { watchPodMetadataEvents } from 'kube-downward/rxjs';
 
 // Identity first, synchronously: a misconfigured pod fails here, at start-up, with every problem listed.
 let pod: PodMetadata = readPodMetadataSync();
