@@ -114,8 +114,9 @@ describe('never deaf', () => {
     await vi.waitFor(() => expect(last(w)).toEqual({ n: '0' }), WAIT);
     const inode = fs.statSync(v.directory).ino;
     // ext4 and tmpfs hand the freed inode number to the next directory made: that is what fooled the old check.
+    // Other processes creating files may take it first, so try until the number is reused.
     let reused = false;
-    for (let attempt = 0; attempt < 20 && !reused; attempt++) {
+    for (let attempt = 0; attempt < 500 && !reused; attempt++) {
       fs.rmSync(v.directory, { recursive: true });
       fs.cpSync(copy.directory, v.directory, { recursive: true, verbatimSymlinks: true });
       reused = fs.statSync(v.directory).ino === inode;

@@ -268,8 +268,12 @@ describe('faults never end the stream', () => {
     // A watcher that starts, then fails as fs.watch does when inotify runs out of watches.
     const failing: WatchDirectory = () => {
       const emitter = new EventEmitter();
-      setTimeout(() => emitter.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 5);
-      return Object.assign(emitter, { close: () => void emitter.removeAllListeners() }) as unknown as ReturnType<WatchDirectory>;
+      const timer = setTimeout(() => emitter.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 5);
+      const close = () => {
+        clearTimeout(timer);
+        emitter.removeAllListeners();
+      };
+      return Object.assign(emitter, { close }) as unknown as ReturnType<WatchDirectory>;
     };
     const seen = record({ spec: labelsOnly, env: {}, volume: v.directory, ...FAST }, failing);
     await vi.waitFor(() => expect(seen.problems().map((e) => e.code)).toEqual(['WATCH_FALLBACK']), WAIT);
@@ -322,7 +326,7 @@ describe('faults never end the stream', () => {
       for (const value of [2 ** 31, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
         expect(() => watchPodMetadataEvents({ [key]: value })).toThrow(RangeError);
         expect(() => watchPodMetadata({ [key]: value })).toThrow(RangeError);
-        expect(() => iteratePodMetadata({ [key]: value }).next()).toThrow(RangeError);
+        expect(() => iteratePodMetadata({ [key]: value })).toThrow(RangeError);
         expect(() => subscribe({ [key]: value }, { next: () => {} })).toThrow(RangeError);
       }
     }

@@ -157,9 +157,10 @@ export class Attachment {
       if (!top) this.#options.onActivity();
       else if (filename === null || filename === '..data') this.#options.onCommit();
       else if (filename === this.#name && event === 'rename') {
-        // The watched directory itself was deleted or moved: this watch hears nothing more.
+        // The watched directory itself was deleted or moved: this watch hears nothing more, whatever stands at the
+        // path now (a directory re-created at once may even carry the same inode number).
         this.#options.onCommit();
-        void this.verify();
+        void probe(this.#dir).then((now) => (this.#closed ? undefined : this.#reattach(now)));
       } else if (filename === this.#name) this.#options.onCommit();
       // The kubelet's staging names (`..<timestamp>`, `..data_tmp`) change nothing until `..data` is renamed.
       else if (!filename.startsWith('..')) this.#options.onActivity();

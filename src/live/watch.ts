@@ -4,7 +4,7 @@
 import { DownwardApiError, problem } from '../errors.js';
 import type { PodMetadata } from '../sources/pod-metadata.js';
 import type { ReadPodMetadataOptions } from '../sources/read.js';
-import { subscribe } from './engine.js';
+import { checkOptions, subscribe } from './engine.js';
 
 /**
  * Options of the live functions: {@link iteratePodMetadata}, {@link waitForPodMetadata}, and `watchPodMetadata` of
@@ -73,6 +73,8 @@ export type PodMetadataEvent =
  * recovers; the iterator throws only for what can never heal (an invalid spec or env value, or
  * {@link NotInKubernetesError}). Without a volume to watch it ends after the first snapshot.
  *
+ * @throws `RangeError` for an interval out of range, and {@link DownwardApiError} for an invalid spec, at once.
+ *
  * @example
  * ```ts
  * import { iteratePodMetadata } from 'kube-downward';
@@ -84,6 +86,7 @@ export type PodMetadataEvent =
  * @public
  */
 export function iteratePodMetadata(options: WatchPodMetadataOptions = {}): AsyncIterableIterator<PodMetadata> {
+  checkOptions(options);
   let latest: PodMetadata | undefined;
   let waiting: { resolve: (result: IteratorResult<PodMetadata>) => void; reject: (error: unknown) => void } | undefined;
   let ended: { error: unknown } | 'done' | undefined;
