@@ -207,6 +207,24 @@ describe('never deaf', () => {
   });
 });
 
+describe('the process exits after the last unsubscribe', () => {
+  it('while the volume is deleted', async () => {
+    const v = volume({ n: '0' });
+    const w = await watcher(v.directory, { user: NOBODY });
+    await vi.waitFor(() => expect(last(w)).toEqual({ n: '0' }), WAIT);
+    fs.rmSync(v.directory, { recursive: true });
+    await vi.waitFor(() => expect(w.problems().map((p) => p.problems)).toEqual([['MISSING']]), WAIT);
+    expect(await w.stop()).toBe(0);
+  });
+
+  it('while it polls for want of file events', async () => {
+    const v = volume({ n: '0' });
+    const w = await watcher(v.directory, { hog: true });
+    await vi.waitFor(() => expect(w.problems().map((p) => p.code)).toContain('WATCH_FALLBACK'), WAIT);
+    expect(await w.stop()).toBe(0);
+  });
+});
+
 describe('every state seen', () => {
   it.each([
     ['alone', false],

@@ -50,12 +50,11 @@ export interface WatchPodMetadataOptions extends ReadPodMetadataOptions {
  *
  * @example
  * ```ts
- * import type { PodMetadataEvent } from 'kube-downward';
+ * import { readPodMetadataSync, type PodMetadataEvent } from 'kube-downward';
  *
- * function describe(event: PodMetadataEvent): string {
- *   return event.type === 'snapshot' ? `labels ${JSON.stringify(event.metadata.labels)}` : event.error.message;
- * }
- * console.log(typeof describe);
+ * const event: PodMetadataEvent = { type: 'snapshot', metadata: readPodMetadataSync() };
+ * if (event.type === 'snapshot') console.log(event.metadata.labels);
+ * else console.warn(`[${event.error.code}] ${event.error.message}`);
  * ```
  * @public
  */
