@@ -50,11 +50,12 @@ export interface WatchPodMetadataOptions extends ReadPodMetadataOptions {
  *
  * @example
  * ```ts
- * import { readPodMetadataSync, type PodMetadataEvent } from 'kube-downward';
+ * import type { PodMetadataEvent } from 'kube-downward';
  *
- * const event: PodMetadataEvent = { type: 'snapshot', metadata: readPodMetadataSync() };
- * if (event.type === 'snapshot') console.log(event.metadata.labels);
- * else console.warn(`[${event.error.code}] ${event.error.message}`);
+ * export function describeEvent(event: PodMetadataEvent): string {
+ *   if (event.type === 'snapshot') return `labels ${JSON.stringify(event.metadata.labels)}`;
+ *   return `[${event.error.code}] ${event.error.message}`;
+ * }
  * ```
  * @public
  */
