@@ -16,12 +16,10 @@ const timed = {
 const items = [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }];
 const volume = createDownwardVolume({ pod: { labels: { n: '0' } }, items, directory, fs: timed });
 process.stdout.write(`${JSON.stringify({ n: 0 })}\n`);
-// Wait for the watcher's go, then write on a fixed schedule (a late update does not shift the later ones).
+// Wait for the watcher's go, then write with `pace` ms between updates: every state lives at least that long.
 process.stdin.once('data', async () => {
-  const start = performance.now();
   for (let n = 1; n <= updates; n++) {
-    const due = start + n * pace;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    await new Promise((resolve) => setTimeout(resolve, pace));
     volume.update({ labels: { n: String(n) } });
     process.stdout.write(`${JSON.stringify({ n, renamedAt: String(renamedAt) })}\n`);
   }

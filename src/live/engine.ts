@@ -139,10 +139,6 @@ class LiveWatch {
     this.#onEnd = onEnd;
   }
 
-  get listeners(): number {
-    return this.#listeners.size;
-  }
-
   add(listener: Listener): void {
     this.#listeners.add(listener);
     if (this.#listeners.size === 1) void this.#start();
