@@ -4,13 +4,13 @@
 // watcher's process must exit by itself: nothing of the watch may outlive the last unsubscribe, in any fault state.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDownwardVolume, type DownwardVolume } from '../src/testing/index.js';
 
 const harness = fileURLToPath(new URL('./harness/watch-child.mjs', import.meta.url));
+const project = fileURLToPath(new URL('..', import.meta.url));
 const NOBODY = { uid: 65534, gid: 65534 } as const;
 const WAIT = { timeout: 10_000, interval: 20 } as const;
 
@@ -25,8 +25,10 @@ let root: string;
 const cleanup: (() => void)[] = [];
 
 beforeAll(() => {
-  // A directory user nobody can reach: mkdtemp makes it 0700.
-  root = fs.mkdtempSync(join(tmpdir(), 'kube-downward-faults-'));
+  // A directory user nobody can reach (mkdtemp makes it 0700), away from the churn of the shared /tmp: the test of
+  // a re-created volume needs the file system to hand out a freed inode number again.
+  fs.mkdirSync(join(project, 'temp'), { recursive: true });
+  root = fs.mkdtempSync(join(project, 'temp', 'faults-'));
   fs.chmodSync(root, 0o755);
   return () => fs.rmSync(root, { recursive: true, force: true });
 });

@@ -83,6 +83,7 @@ export class Attachment {
   #eventsBeforeProbe = 0;
   #degraded = false;
   #checking = false;
+  #verifying = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -103,10 +104,15 @@ export class Attachment {
 
   /** Called after each read: a directory replaced under the watch must be re-attached now, not at the next check. */
   async verify(): Promise<void> {
-    if (this.#closed || this.#attached === undefined) return;
-    const now = await probe(this.#dir);
-    if (this.#closed || (now.kind === 'dir' && now.identity === this.#attached)) return;
-    await this.#reattach(now);
+    if (this.#closed || this.#attached === undefined || this.#verifying) return;
+    this.#verifying = true;
+    try {
+      const now = await probe(this.#dir);
+      if (this.#closed || (now.kind === 'dir' && now.identity === this.#attached)) return;
+      await this.#reattach(now);
+    } finally {
+      this.#verifying = false;
+    }
   }
 
   close(): void {
