@@ -11,7 +11,8 @@ import { createDownwardVolume, type DownwardVolume } from '../src/testing/index.
 
 const harness = fileURLToPath(new URL('./harness/watch-child.mjs', import.meta.url));
 const project = fileURLToPath(new URL('..', import.meta.url));
-const NOBODY = { uid: 65534, gid: 65534 } as const;
+// Root ignores file modes: as root, the watcher runs as user nobody; as anyone else, as that user.
+const NOBODY: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 const WAIT = { timeout: 10_000, interval: 20 } as const;
 
 type Line =
