@@ -334,6 +334,28 @@ describe('faults never end the stream', () => {
     expect(openWatches()).toBe(0);
   });
 
+  it('notices a watch that went deaf without an error, and re-attaches (default options)', async () => {
+    const v = volume({ labels: { n: '0' } });
+    let deaf = false;
+    let opened = 0;
+    // The first watcher stops delivering events, silently, as chokidar's did after a permission change.
+    const silenced: WatchDirectory = (dir, listener) => {
+      const first = ++opened === 1;
+      return fs.watch(dir, (event, filename) => {
+        if (!(first && deaf)) listener(event, filename);
+      });
+    };
+    const seen = record({ spec: labelsOnly, env: {}, volume: v.directory }, silenced);
+    await vi.waitFor(() => expect([seen.snapshots().length, opened]).toEqual([1, 1]), WAIT);
+    deaf = true;
+    for (let n = 1; n <= 3; n++) {
+      v.update({ labels: { n: String(n) } });
+      await vi.waitFor(() => expect(seen.snapshots().at(-1)?.labels['n']).toBe(String(n)), WAIT);
+    }
+    expect(opened).toBeGreaterThan(1);
+    expect(seen.problems()).toEqual([]);
+  });
+
   it('re-attaches after a watcher error, and reports the period without file events once', async () => {
     const v = volume({ labels: { n: '0' } });
     let opened = 0;
