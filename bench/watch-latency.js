@@ -154,3 +154,46 @@ for (const chokidar of [true, false]) {
   stop();
   rmSync(root, { recursive: true, force: true });
 }
+
+// Nothing left behind: 3,000 watches, each with fresh options holding a 100 KiB env, subscribed until the first
+// snapshot and then unsubscribed. The heap after a full collection, before and after, and the open watches.
+{
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  const { readdirSync } = await import('node:fs');
+  const { createDownwardVolume } = await import('../dist/testing/index.js');
+  const { openWatches } = await import('../dist/live/engine.js');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const items = [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }];
+  const volume = createDownwardVolume({ pod: { labels: { n: '0' } }, items });
+  const cycle = (i) =>
+    new Promise((resolve) => {
+      const spec = defineSpec({ env: [], volume: { mountPath: volume.directory, items } });
+      const env = { PADDING: 'x'.repeat(100 * 1024), I: String(i) };
+      const stop = subscribe({ spec, env, volume: volume.directory }, {
+        next: () =>
+          queueMicrotask(() => {
+            stop();
+            resolve();
+          }),
+      });
+    });
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed / 1e6;
+  };
+  await cycle(-1);
+  const [heapBefore, fdsBefore] = [heap(), readdirSync('/proc/self/fd').length];
+  for (let i = 0; i < 3000; i++) await cycle(i);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const heapAt100 = heap();
+  // Measured: right after the loop the closed watches are still reachable for a moment (the holder was not
+  // identified; it does not depend on the intervals), and all are freed within 3 s. Both figures are printed.
+  await new Promise((resolve) => setTimeout(resolve, 2900));
+  const [heapAfter, fdsAfter] = [heap(), readdirSync('/proc/self/fd').length];
+  volume.remove();
+  console.log('\n3,000 watch cycles, each with fresh options and a 100 KiB env');
+  console.log(`  heap after a full GC  ${heapBefore.toFixed(1)} MB before, ${heapAt100.toFixed(1)} MB 0.1 s after the last cycle, ${heapAfter.toFixed(1)} MB 3 s after`);
+  console.log(`  open fds              ${fdsBefore} before, ${fdsAfter} after; open watches ${openWatches()}`);
+}
