@@ -139,7 +139,9 @@ class LiveWatch {
 
   add(listener: Listener): void {
     this.#listeners.add(listener);
-    if (this.#listeners.size === 1) void this.#start();
+    // Started after the subscribe call returns, so that a subscriber never gets its first event before it has its
+    // subscription; a later subscriber gets the latest snapshot at once, as from a replay.
+    if (this.#listeners.size === 1) queueMicrotask(() => this.#start());
     else if (this.#latest !== undefined) listener.next({ type: 'snapshot', metadata: this.#latest });
   }
 
@@ -191,8 +193,7 @@ class LiveWatch {
     }
     if (metadata !== undefined) this.#accept(metadata);
     else this.#reject(failure);
-    // Not awaited: the next read must never wait for this check's calls in libuv's thread pool.
-    if (!this.#ended) void this.#attachment?.verify();
+    if (!this.#ended) this.#attachment?.verify();
   }
 
   /**
@@ -246,7 +247,8 @@ class LiveWatch {
     this.#debounce = setTimeout(() => this.#read(), this.#time.debounceMs);
   }
 
-  async #start(): Promise<void> {
+  #start(): void {
+    if (this.#ended) return;
     this.#read();
     if (this.#ended) return;
     const volume = this.#plan.volume;
@@ -286,7 +288,7 @@ class LiveWatch {
         ),
       ...(this.#watchDirectory === undefined ? {} : { watchDirectory: this.#watchDirectory }),
     });
-    await this.#attachment.start();
+    this.#attachment.start();
     // A change between the first read and the watch's start would otherwise wait for the next check.
     this.#read();
   }
