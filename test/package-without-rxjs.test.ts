@@ -1,5 +1,5 @@
 // rxjs is an optional peer: a consumer that installs only kube-downward (from the packed tarball, as from the
-// registry) iterates, waits, runs the CLI's watch and demo, type-checks with skipLibCheck off, and gets one clear
+// registry) iterates, waits, runs the CLI's show, check, watch and demo, type-checks with skipLibCheck off, and gets one clear
 // error from the Observable functions, which alone need rxjs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,21 @@ describe('installed without rxjs', () => {
     for (const message of messages) {
       expect(message).toContain('needs the rxjs package');
       expect(message).toContain('npm install rxjs');
+    }
+  });
+
+  it.each(['show', 'check'])('runs the CLI %s', (command) => {
+    const volume = createDownwardVolume({ pod: seedPod });
+    try {
+      const out = execFileSync(process.execPath, [join(app, 'node_modules', 'kube-downward', 'dist', 'cli', 'main.js'), command], {
+        cwd: app,
+        encoding: 'utf8',
+        env: { ...env, ...downwardEnv(seedPod), KUBE_DOWNWARD_VOLUME: volume.directory },
+        timeout: 20_000,
+      });
+      expect(out).toContain(command === 'show' ? 'downward' : 'ok');
+    } finally {
+      volume.remove();
     }
   });
 
