@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineSpec, formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadata, readPodMetadataSync, watchPodMetadata } from '../dist/index.js';
+import { defineSpec, formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadata, readPodMetadataSync } from '../dist/index.js';
+import { watchPodMetadata } from '../dist/rxjs.js';
 import { createDownwardVolume } from '../dist/testing/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

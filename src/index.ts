@@ -1,8 +1,9 @@
 /**
  * Read a Kubernetes pod's identity, labels, annotations and resources from the Downward API, exactly as the kubelet
  * writes them: {@link readPodMetadataSync} and {@link readPodMetadata} for one validated snapshot,
- * {@link watchPodMetadata} for a live view, {@link defineSpec} for what to read, and the parsers underneath
- * ({@link parseDownwardMap}, {@link parseQuantity}, {@link formatResourceValue}).
+ * {@link iteratePodMetadata} and {@link waitForPodMetadata} for a live view (as Observables: `kube-downward/rxjs`),
+ * {@link defineSpec} for what to read, and the parsers underneath ({@link parseDownwardMap},
+ * {@link parseQuantity}, {@link formatResourceValue}).
  *
  * @packageDocumentation
  */
@@ -45,7 +46,7 @@ export type {
 } from './format/resource.js';
 export { defaultSpec, defineSpec } from './spec/spec.js';
 export type { VolumeFileHandle, VolumeFileStat, VolumeFileSystem } from './sources/volume.js';
-export { iteratePodMetadata, waitForPodMetadata, watchPodMetadata, watchPodMetadataEvents } from './live/watch.js';
+export { iteratePodMetadata, waitForPodMetadata } from './live/watch.js';
 export type { PodMetadataEvent, WatchPodMetadataOptions } from './live/watch.js';
 export type {
   DownwardApiSpec,

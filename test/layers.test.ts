@@ -15,6 +15,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   testing: ['errors', 'format', 'spec', 'sources'],
   cli: ['errors', 'format', 'spec', 'sources', 'live', 'cluster', 'integrations', 'testing'],
   index: ['errors', 'format', 'spec', 'sources', 'live', 'cluster', 'integrations'],
+  rxjs: ['errors', 'format', 'spec', 'sources', 'live'],
   errors: [],
 };
 

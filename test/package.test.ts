@@ -1,14 +1,15 @@
 // The published package, as a user gets it: packed by npm, installed by npm (offline, from the cache `npm ci`
 // filled) into a fresh consumer project that has only kube-downward and its dependencies (no rxjs), imported by its
 // name, its command run from node_modules/.bin. Each describe block is one concern; add cases to the one that fits.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDownwardVolume, downwardEnv, seedPod } from '../src/testing/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -111,8 +112,10 @@ describe('the tarball', () => {
     expect(text).toContain('END OF TERMS AND CONDITIONS');
   });
 
-  it('was installed without rxjs, an optional peer', () => {
-    expect(() => createRequire(join(consumer.dir, 'package.json')).resolve('rxjs')).toThrow();
+  it('was installed without rxjs, an optional peer, and without a file-watching library', () => {
+    const resolve = createRequire(join(consumer.dir, 'package.json')).resolve;
+    expect(() => resolve('rxjs')).toThrow();
+    expect(() => resolve('chokidar')).toThrow();
   });
 });
 
@@ -268,11 +271,85 @@ describe('the kube-downward command', () => {
   });
 });
 
+describe('live updates without rxjs', () => {
+  it('iterates and waits for snapshots, then exits by itself', () => {
+    const out = consumer.node(
+      'live.mjs',
+      `import { iteratePodMetadata, waitForPodMetadata } from 'kube-downward';
+       import { createDownwardVolume, downwardEnv, seedPod } from 'kube-downward/testing';
+       const volume = createDownwardVolume({ pod: { ...seedPod, labels: { n: '0' } } });
+       const options = { env: downwardEnv(seedPod), volume: volume.directory };
+       const seen = [];
+       for await (const pod of iteratePodMetadata(options)) {
+         seen.push(pod.labels.n);
+         if (seen.length === 2) break;
+         volume.update({ labels: { n: '1' } });
+       }
+       const ready = waitForPodMetadata((pod) => pod.labels.ready === 'true', options);
+       volume.update({ labels: { n: '1', ready: 'true' } });
+       seen.push((await ready).labels.ready);
+       volume.remove();
+       console.log(JSON.stringify(seen));`,
+    );
+    expect([out.code, out.stderr]).toEqual([0, '']);
+    expect(JSON.parse(out.stdout)).toEqual(['0', '1', 'true']);
+  });
+
+  it('throws one clear error from the Observable functions of kube-downward/rxjs, which alone need rxjs', () => {
+    const out = consumer.node(
+      'observable.mjs',
+      `import { watchPodMetadata, watchPodMetadataEvents } from 'kube-downward/rxjs';
+       const messages = [];
+       for (const watch of [watchPodMetadata, watchPodMetadataEvents]) {
+         try { watch(); messages.push('no error'); } catch (error) { messages.push(error.message); }
+       }
+       console.log(JSON.stringify(messages));`,
+    );
+    const messages = JSON.parse(out.stdout) as string[];
+    expect(messages).toHaveLength(2);
+    for (const message of messages) {
+      expect(message).toContain('needs the rxjs package');
+      expect(message).toContain('npm install rxjs');
+    }
+  });
+
+  it('runs the CLI demo', () => {
+    const { code, stdout } = consumer.cli(['demo']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Two kubelet updates, two new snapshots');
+  });
+
+  it('runs the CLI watch until SIGTERM', async () => {
+    const volume = createDownwardVolume({ pod: seedPod });
+    try {
+      const child = spawn(join(consumer.dir, 'node_modules/.bin/kube-downward'), ['watch', '--json'], {
+        cwd: consumer.dir,
+        env: { PATH: process.env['PATH'] ?? '', ...downwardEnv(seedPod), KUBE_DOWNWARD_VOLUME: volume.directory },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await vi.waitFor(() => expect(out.split('\n').filter(Boolean)).toHaveLength(1), { timeout: 10_000 });
+      volume.update({ labels: { ...seedPod.labels, tier: 'web' } });
+      await vi.waitFor(() => expect(out.split('\n').filter(Boolean)).toHaveLength(2), { timeout: 10_000 });
+      expect(JSON.parse(out.split('\n')[1] ?? '{}').labels).toMatchObject({ tier: 'web' });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(err).toBe('');
+    } finally {
+      volume.remove();
+    }
+  });
+});
+
 describe('types', () => {
-  it('type-check the README examples for a strict consumer without rxjs', () => {
-    // skipLibCheck stays on until the watch's declarations stop naming rxjs for consumers who do not have it.
+  it('type-check the README examples for a strict consumer without rxjs, with skipLibCheck off', () => {
     const errors = consumer.tsc(
-      `import { parsePodMetadataJson, parseResourceValue, readPodMetadataSync, type PodMetadata, type PodMetadataSource } from 'kube-downward';
+      `import { iteratePodMetadata, parsePodMetadataJson, parseResourceValue, readPodMetadataSync, waitForPodMetadata, type PodMetadata,
+         type PodMetadataEvent, type PodMetadataSource, type WatchPodMetadataOptions } from 'kube-downward';
+       import { createDownwardVolume } from 'kube-downward/testing';
        const pod: PodMetadata = readPodMetadataSync();
        const cpu: bigint | undefined = pod.resources['requests.cpu']?.millicores;
        const memory: bigint | undefined = pod.resources['limits.memory']?.bytes;
@@ -280,8 +357,12 @@ describe('types', () => {
        const hugepages: bigint = parseResourceValue({ resource: 'limits.hugepages-2Mi', value: '1', divisor: '1Mi' }).bytes;
        const from: PodMetadataSource | undefined = pod.sources.name;
        const copy: PodMetadata = parsePodMetadataJson(JSON.stringify(pod));
-       export { cpu, memory, parsed, hugepages, from, copy };`,
-      { skipLibCheck: true },
+       const options: WatchPodMetadataOptions = { volume: createDownwardVolume().directory, pollIntervalMs: 500 };
+       const next: Promise<IteratorResult<PodMetadata>> = iteratePodMetadata(options).next();
+       const ready: Promise<PodMetadata> = waitForPodMetadata((p) => p.labels['ready'] === 'true', options);
+       const event: PodMetadataEvent | undefined = undefined;
+       export { cpu, memory, parsed, hugepages, from, copy, next, ready, event };`,
+      { skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
     );
     expect(errors).toBe('');
   }, 120_000);
@@ -295,7 +376,8 @@ describe('types', () => {
       symlinkSync(join(root, 'node_modules/rxjs'), join(dir, 'node_modules/rxjs'));
       writeFileSync(
         join(dir, 'consumer.ts'),
-        `import { watchPodMetadata, type PodMetadata } from 'kube-downward';
+        `import type { PodMetadata } from 'kube-downward';
+         import { watchPodMetadata } from 'kube-downward/rxjs';
          import { createDownwardVolume } from 'kube-downward/testing';
          import type { Observable } from 'rxjs';
          const live: Observable<PodMetadata> = watchPodMetadata({ volume: createDownwardVolume().directory });

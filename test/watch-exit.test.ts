@@ -10,7 +10,8 @@ import { expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const script = `
-import { defineSpec, watchPodMetadata } from 'kube-downward';
+import { defineSpec } from 'kube-downward';
+import { watchPodMetadata } from 'kube-downward/rxjs';
 import { createDownwardVolume } from 'kube-downward/testing';
 
 const volume = createDownwardVolume({ pod: { labels: { n: '0' } } });

@@ -1,26 +1,21 @@
 // The live watch on real temp directories, updated by the kubelet's own atomic-writer sequence.
 import { watch as chokidarWatch } from 'chokidar';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DirectoryWatcher } from '../src/live/change-signal.js';
+import type { WatchDirectory } from '../src/live/attachment.js';
 import { isNotInKubernetesError } from '../src/errors.js';
 import type { PodMetadata } from '../src/sources/pod-metadata.js';
-import { defineSpec } from '../src/spec/spec.js';
+import { defaultSpec, defineSpec } from '../src/spec/spec.js';
 import { createDownwardVolume, downwardEnv, seedPod, type DownwardVolume } from '../src/testing/index.js';
 import type { VolumeFileSystem } from '../src/sources/volume.js';
-import {
-  iteratePodMetadata,
-  waitForPodMetadata,
-  watchPodMetadata,
-  watchPodMetadataEvents,
-  watchPodMetadataEventsWith,
-  type PodMetadataEvent,
-  type WatchPodMetadataOptions,
-} from '../src/live/watch.js';
+import { iteratePodMetadata, waitForPodMetadata, type PodMetadataEvent, type WatchPodMetadataOptions } from '../src/live/watch.js';
+import { observeEvents } from '../src/live/observable.js';
+import { openWatches, subscribe } from '../src/live/engine.js';
+import { watchPodMetadata, watchPodMetadataEvents } from '../src/rxjs.js';
 
 const FAST = { debounceMs: 10, pollIntervalMs: 50 } as const;
 const WAIT = { timeout: 10_000, interval: 10 } as const;
@@ -41,10 +36,10 @@ function volume(pod = {}, items?: Parameters<typeof createDownwardVolume>[0]): D
 }
 
 /** Subscribes and records every event, for assertions that wait on them. */
-function record(options: WatchPodMetadataOptions, watchDirectory?: Parameters<typeof watchPodMetadataEventsWith>[1]) {
+function record(options: WatchPodMetadataOptions, watchDirectory?: WatchDirectory) {
   const events: PodMetadataEvent[] = [];
   const errors: unknown[] = [];
-  const subscription: Subscription = watchPodMetadataEventsWith(options, watchDirectory).subscribe({
+  const subscription: Subscription = observeEvents(options, watchDirectory).subscribe({
     next: (event) => events.push(event),
     error: (error: unknown) => errors.push(error),
   });
@@ -264,10 +259,15 @@ describe('faults never end the stream', () => {
 
   it('falls back to polling ..data when file events fail, and says so once', async () => {
     const v = volume({ labels: { n: '0' } });
-    const failing = async (): Promise<DirectoryWatcher> => {
+    // A watcher that starts, then fails as fs.watch does when inotify runs out of watches.
+    const failing: WatchDirectory = () => {
       const emitter = new EventEmitter();
-      setTimeout(() => emitter.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 5);
-      return Object.assign(emitter, { close: async () => void emitter.removeAllListeners() }) as unknown as DirectoryWatcher;
+      const timer = setTimeout(() => emitter.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })), 5);
+      const close = () => {
+        clearTimeout(timer);
+        emitter.removeAllListeners();
+      };
+      return Object.assign(emitter, { close }) as unknown as ReturnType<WatchDirectory>;
     };
     const seen = record({ spec: labelsOnly, env: {}, volume: v.directory, ...FAST }, failing);
     await vi.waitFor(() => expect(seen.problems().map((e) => e.code)).toEqual(['WATCH_FALLBACK']), WAIT);
@@ -315,9 +315,139 @@ describe('faults never end the stream', () => {
     await expect(waitForPodMetadata((m) => m.name === 'api', { spec, env: { POD_NAME: 'web' } })).rejects.toMatchObject({ code: 'NOT_WATCHABLE' });
   });
 
-  it('rejects bad timing options with a RangeError', () => {
-    expect(() => watchPodMetadataEvents({ debounceMs: -1 })).toThrow(RangeError);
+  it('shares a watch only between subscribers that read alike: strictness and fallbacks keep watches apart', async () => {
+    const v = volume(seedPod);
+    const env = downwardEnv(seedPod);
+    const spec = defineSpec(defaultSpec);
+    const unsubscribe = [
+      subscribe({ env, spec, volume: v.directory, ...FAST }, { next: () => {} }),
+      subscribe({ env, spec, volume: v.directory, ...FAST }, { next: () => {} }),
+      subscribe({ env, spec, volume: v.directory, strict: true, ...FAST }, { next: () => {} }),
+      subscribe({ env, spec, volume: v.directory, fallbacks: false, ...FAST }, { next: () => {} }),
+      subscribe({ env, spec, volume: v.directory, serviceAccountDirectory: v.directory, ...FAST }, { next: () => {} }),
+    ];
+    expect(openWatches()).toBe(4);
+    for (const stop of unsubscribe) stop();
+    await vi.waitFor(() => expect(openWatches()).toBe(0), WAIT);
+  });
+
+  it('rejects out-of-range intervals with a RangeError, above all those a timer would turn into 1 ms', () => {
+    for (const key of ['debounceMs', 'pollIntervalMs', 'resyncIntervalMs'] as const) {
+      for (const value of [2 ** 31, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
+        expect(() => watchPodMetadataEvents({ [key]: value })).toThrow(RangeError);
+        expect(() => watchPodMetadata({ [key]: value })).toThrow(RangeError);
+        expect(() => iteratePodMetadata({ [key]: value })).toThrow(RangeError);
+        expect(() => subscribe({ [key]: value }, { next: () => {} })).toThrow(RangeError);
+      }
+    }
     expect(() => watchPodMetadata({ pollIntervalMs: 0 })).toThrow(RangeError);
+    expect(openWatches()).toBe(0);
+  });
+
+  it('notices a watch that went deaf without an error, and re-attaches (default options)', async () => {
+    const v = volume({ labels: { n: '0' } });
+    let deaf = false;
+    let opened = 0;
+    // The first watcher stops delivering events, silently, as chokidar's did after a permission change.
+    const silenced: WatchDirectory = (dir, listener) => {
+      const first = ++opened === 1;
+      return fs.watch(dir, (event, filename) => {
+        if (!(first && deaf)) listener(event, filename);
+      });
+    };
+    const seen = record({ spec: labelsOnly, env: {}, volume: v.directory }, silenced);
+    await vi.waitFor(() => expect([seen.snapshots().length, opened]).toEqual([1, 1]), WAIT);
+    deaf = true;
+    for (let n = 1; n <= 3; n++) {
+      v.update({ labels: { n: String(n) } });
+      await vi.waitFor(() => expect(seen.snapshots().at(-1)?.labels['n']).toBe(String(n)), WAIT);
+    }
+    expect(opened).toBeGreaterThan(1);
+    expect(seen.problems()).toEqual([]);
+  });
+
+  it('re-attaches after a watcher error, and reports the period without file events once', async () => {
+    const v = volume({ labels: { n: '0' } });
+    let opened = 0;
+    // The first watcher fails as a watch whose inotify instance broke; the ones after it are real.
+    const flaky: WatchDirectory = (dir, listener) => {
+      const real = fs.watch(dir, listener);
+      if (++opened === 1) setTimeout(() => real.emit('error', Object.assign(new Error('EIO: i/o error, watch'), { code: 'EIO' })), 20);
+      return real;
+    };
+    const seen = record({ spec: labelsOnly, env: {}, volume: v.directory, ...FAST }, flaky);
+    await vi.waitFor(() => expect(seen.problems().map((e) => e.code)).toEqual(['WATCH_FALLBACK']), WAIT);
+    for (let n = 1; n <= 3; n++) {
+      v.update({ labels: { n: String(n) } });
+      await vi.waitFor(() => expect(seen.snapshots().at(-1)?.labels['n']).toBe(String(n)), WAIT);
+    }
+    expect(opened).toBeGreaterThan(1);
+    expect(seen.problems()).toHaveLength(1);
+  });
+});
+
+describe('nothing left behind', () => {
+  /** Open file descriptors of this process. */
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+  it('forgets every watch after its last unsubscribe: 3,000 cycles with fresh option objects leave no entry and no fd', async () => {
+    const v = volume({ labels: { n: '0' } });
+    const cycle = async (i: number): Promise<void> => {
+      // Fresh objects each time, as an app that builds its options per call would pass them.
+      const env = { PADDING: 'x'.repeat(1024), I: String(i) };
+      const spec = defineSpec({ env: [], volume: { mountPath: v.directory, items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+      await new Promise<void>((resolve) => {
+        const stop = subscribe({ spec, env, volume: v.directory }, {
+          next: (event) => {
+            if (event.type !== 'snapshot') return;
+            queueMicrotask(() => {
+              stop();
+              resolve();
+            });
+          },
+        });
+      });
+    };
+    await cycle(-1);
+    await noWatchers();
+    const fdsBefore = openFds();
+    for (let i = 0; i < 3000; i++) await cycle(i);
+    expect(openWatches()).toBe(0);
+    await noWatchers();
+    expect(openFds()).toBeLessThanOrEqual(fdsBefore);
+  }, 120_000);
+
+  it('leaves no abort listener on a signal shared by 1,000 waits, whether they resolve, fail or abort', async () => {
+    const v = volume({ labels: { ready: 'true' } });
+    const options = { spec: labelsOnly, env: {}, volume: v.directory, ...FAST };
+    const controller = new AbortController();
+    const shared = { ...options, signal: controller.signal };
+    // Resolved by the snapshot the shared watch replays at once.
+    const resolved = await Promise.all(Array.from({ length: 1000 }, () => waitForPodMetadata((m) => m.labels['ready'] === 'true', shared)));
+    expect(resolved).toHaveLength(1000);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // Failed: the predicate throws.
+    const failed = await Promise.allSettled(Array.from({ length: 1000 }, () => waitForPodMetadata(() => { throw new Error('bad predicate'); }, shared)));
+    expect(failed.every((r) => r.status === 'rejected')).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // Aborted while waiting.
+    const pending = Array.from({ length: 1000 }, () => waitForPodMetadata((m) => m.labels['ready'] === 'never', shared));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1000);
+    controller.abort(new Error('gave up'));
+    expect((await Promise.allSettled(pending)).every((r) => r.status === 'rejected')).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await vi.waitFor(() => expect(openWatches()).toBe(0), WAIT);
+  });
+
+  it('removes its own abort listener when the subscriber leaves before the signal fires', async () => {
+    const v = volume({ labels: { n: '0' } });
+    const controller = new AbortController();
+    for (let i = 0; i < 100; i++) {
+      const subscription = watchPodMetadata({ spec: labelsOnly, env: {}, volume: v.directory, ...FAST, signal: controller.signal }).subscribe(() => {});
+      subscription.unsubscribe();
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(openWatches()).toBe(0);
   });
 });
 

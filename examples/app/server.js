@@ -3,7 +3,8 @@
 // `maintenance=on` (kubectl label pod <name> maintenance=on), without a restart. Plain JavaScript, so that Node.js
 // runs it as it is; `// @ts-check` and the JSDoc types keep it checked against kube-downward's types.
 import { createServer } from 'node:http';
-import { readPodMetadataSync, watchPodMetadataEvents } from 'kube-downward';
+import { readPodMetadataSync } from 'kube-downward';
+import { watchPodMetadataEvents } from 'kube-downward/rxjs';
 
 // Identity first, synchronously: a pod whose values are invalid fails here, at start-up, with every problem listed.
 /** @type {import('kube-downward').PodMetadata} */

@@ -1,5 +1,5 @@
 import { describeChange, diffSnapshots } from '../live/snapshot-diff.js';
-import { watchPodMetadataEvents } from '../live/watch.js';
+import { subscribe } from '../live/engine.js';
 import type { PodMetadata } from '../sources/pod-metadata.js';
 import { createDownwardVolume, downwardEnv, seedPod } from '../testing/index.js';
 import { EXIT, exitNow, failure, onExit, parse, table, type Command } from './common.js';
@@ -35,11 +35,11 @@ async function run(args: string[]): Promise<number> {
     return await new Promise<number>((resolve) => {
       let previous: PodMetadata | undefined;
       const timeout = setTimeout(() => {
-        subscription.unsubscribe();
+        unsubscribe();
         process.stderr.write('kube-downward demo: no change seen within 10 s\n');
         resolve(EXIT.invalid);
       }, 10_000);
-      const subscription = watchPodMetadataEvents({ env, volume: volume.directory, debounceMs: 10 }).subscribe({
+      const unsubscribe = subscribe({ env, volume: volume.directory, debounceMs: 10 }, {
         next: (event) => {
           if (event.type === 'problem') {
             process.stderr.write(`kube-downward: ${event.error.message}\n`);
@@ -52,7 +52,7 @@ async function run(args: string[]): Promise<number> {
           const next = updates.shift();
           if (next === undefined) {
             clearTimeout(timeout);
-            subscription.unsubscribe();
+            unsubscribe();
             process.stdout.write('\nTwo kubelet updates, two new snapshots: each read as one consistent generation.\n');
             resolve(EXIT.ok);
             return;

@@ -1,5 +1,5 @@
 import { describeChange, diffSnapshots } from '../live/snapshot-diff.js';
-import { watchPodMetadataEvents } from '../live/watch.js';
+import { subscribe } from '../live/engine.js';
 import type { PodMetadata } from '../sources/pod-metadata.js';
 import { EXIT, SOURCE_FLAGS, SOURCE_OPTIONS, UsageError, failure, parse, readOptions, table, toJson, type Command } from './common.js';
 
@@ -32,7 +32,7 @@ async function run(args: string[]): Promise<number> {
   const json = values['json'] === true;
   return new Promise((resolve) => {
     let previous: PodMetadata | undefined;
-    const subscription = watchPodMetadataEvents(options).subscribe({
+    const unsubscribe = subscribe(options, {
       next: (event) => {
         if (event.type === 'problem') {
           process.stderr.write(`kube-downward: ${event.error.message}\n`);
@@ -51,7 +51,7 @@ async function run(args: string[]): Promise<number> {
       },
     });
     const stop = (): void => {
-      subscription.unsubscribe();
+      unsubscribe();
       resolve(EXIT.ok);
     };
     process.once('SIGINT', stop);
