@@ -20,6 +20,9 @@ if (options.chokidar) {
   await new Promise((resolve) => other.once('ready', resolve));
 }
 
+// Validating a spec of one's own loads zod: done before the file handles run out.
+const spec = defineSpec({ env: [], volume: { mountPath: options.volume, items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+
 const hogged = [];
 if (options.hog) {
   try {
@@ -29,7 +32,6 @@ if (options.hog) {
   }
 }
 
-const spec = defineSpec({ env: [], volume: { mountPath: options.volume, items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
 const stop = subscribe(
   { spec, env: {}, volume: options.volume, ...(options.timing ?? {}) },
   {
