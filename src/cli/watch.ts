@@ -14,7 +14,8 @@ until interrupted (Ctrl-C or SIGTERM: exit 0). Problems that do not end the watc
 Options:
 ${SOURCE_OPTIONS}
   --json           one JSON snapshot per line (NDJSON)
-  --debounce-ms N  how long the volume must be quiet before it is read again (default 20)
+  --debounce-ms N  for a plain directory (no ..data), how long its files must be quiet before it is read again
+                   (default 20); a kubelet-written volume is read at once on each swap
   -h, --help       show this help`,
   run,
 };
