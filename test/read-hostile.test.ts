@@ -66,6 +66,24 @@ describe('bounded: only a regular file is read, and never much more than maxFile
     expect(error.problems[0]?.rule).toBe(`at most ${DEFAULT_MAX_FILE_BYTES} bytes (it has more than that, though its size said 0)`);
   });
 
+  it('asks a pseudo file for no more than maxFileBytes + 1 bytes, rounded up to a multiple of 8 (/proc/self/pagemap)', async () => {
+    const spec = defineSpec({ env: [], volume: { mountPath: '/proc/self', items: [{ path: 'pagemap', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+    for (const maxFileBytes of [1000, 4093, 100_000]) {
+      let asked = 0;
+      const counting = {
+        ...fs,
+        readSync: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null) => {
+          asked += length;
+          return fs.readSync(fd, buffer, offset, length, position);
+        },
+      } as unknown as VolumeFileSystem;
+      const error = await bothFail({ spec, volume: '/proc/self', maxFileBytes, fs: counting });
+      expect(codes(error)).toEqual([['FILE_TOO_LARGE', '/proc/self/pagemap']]);
+      expect(asked).toBeGreaterThan(maxFileBytes);
+      expect(asked).toBeLessThanOrEqual(Math.ceil((maxFileBytes + 1) / 8) * 8);
+    }
+  });
+
   it('refuses a FIFO without waiting for a writer', async () => {
     const dir = volume((g) => execFileSync('mkfifo', [join(g, 'labels')]));
     const error = await bothFail({ volume: dir });

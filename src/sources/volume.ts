@@ -291,7 +291,7 @@ function* openItem(dir: string, base: string, layout: Layout, item: DownwardVolu
 
 /**
  * The text of an open regular file of at most `maxFileBytes`: the bound holds whatever its size said, and no more
- * than `maxFileBytes` plus one chunk is ever read.
+ * than `maxFileBytes` + 1 bytes are ever read, rounded up to a multiple of 8.
  */
 function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: number): Generator<Request, string | DownwardApiProblem, unknown> {
   const stat = yield* attempt<VolumeFileStat>({ op: 'fstat', file });
@@ -307,12 +307,14 @@ function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: nu
       'Raise maxFileBytes if the pod really carries that much metadata; annotations total at most 256 KiB in Kubernetes.',
     );
   if (size > maxFileBytes) return tooLarge(String(size));
-  // Reads go on until the end or past the bound, by whole chunks: some pseudo files refuse odd read sizes.
+  // Reads go on until the end or one byte past the bound, whatever the size said. Each asks for a multiple of 8
+  // bytes, since some pseudo files (/proc/self/pagemap) refuse other read sizes, so the last may overshoot by 7.
   const chunks: Uint8Array[] = [];
   let total = 0;
   // One read of size + 1 bytes usually gets the whole file; a read of 0 bytes confirms its end.
-  let want = size > 0 ? size + 1 : CHUNK_BYTES;
+  let want = roundUp8(size > 0 ? size + 1 : CHUNK_BYTES);
   while (total <= maxFileBytes) {
+    want = Math.min(want, roundUp8(maxFileBytes + 1 - total));
     const buffer = new Uint8Array(want);
     const read = yield* attempt<number>({ op: 'read', file, buffer });
     if (!read.ok) return unreadable(source, read.code);
@@ -330,6 +332,8 @@ function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: nu
   }
   return decodeUtf8(bytes);
 }
+
+const roundUp8 = (bytes: number): number => Math.ceil(bytes / 8) * 8;
 
 /** Where the items are: the generation `..data` names, checked to be a real directory beside it, or the directory. */
 function* resolveLayout(dir: string): Generator<Request, Layout | Attempt, unknown> {
