@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchPodMetadata, watchPodFromApiServer } from '../dist/index.js';
+import { median } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function timeProcess(code, runs) {
   const times = [];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPodMetadataSync, runtimeSizing } from '../dist/index.js';
 import { downwardApiDetector } from '../dist/integrations/opentelemetry/index.js';
+import { median, opsPerSecond } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -21,8 +22,6 @@ const seedEnv = Object.fromEntries(
 );
 const env = { PATH: process.env.PATH, ...seedEnv, KUBE_DOWNWARD_VOLUME: seedVolume };
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 function timeProcess(args, runs = 15) {
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -31,16 +30,6 @@ function timeProcess(args, runs = 15) {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return median(times);
-}
-
-function opsPerSecond(fn, minMs = 500) {
-  let ops = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    fn();
-    ops++;
-  }
-  return ops / ((performance.now() - start) / 1000);
 }
 
 /** The resident memory of a process, from /proc, once it has settled. */

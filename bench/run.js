@@ -6,23 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { defineSpec, formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadata, readPodMetadataSync } from '../dist/index.js';
 import { watchPodMetadata } from '../dist/rxjs.js';
 import { createDownwardVolume } from '../dist/testing/index.js';
+import { median, opsPerSecond } from './measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function opsPerSecond(fn, minMs = 500) {
-  let ops = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    fn();
-    ops++;
-  }
-  return ops / ((performance.now() - start) / 1000);
-}
 
 const seedEnv = Object.fromEntries(
   readFileSync(new URL('../fixtures/env/seed.env', import.meta.url), 'utf8')
