@@ -35,7 +35,6 @@ export function intercept(fs: unknown, hook: (call: Call, path: string) => void)
       readlink: async (p) => (hook('readlink', p), base.promises.readlink(p)),
       stat: async (p) => (hook('stat', p), base.promises.stat(p)),
       lstat: async (p) => (hook('lstat', p), base.promises.lstat(p)),
-      readFile: async (p) => base.promises.readFile(p),
       open: async (p, flags) => {
         hook('open', p);
         return handle(await base.promises.open(p, flags), p);

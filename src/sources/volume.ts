@@ -76,8 +76,8 @@ export interface VolumeFileHandle {
  *
  * @remarks
  * Volume files are read through descriptors: opened once (with `O_NONBLOCK` and `O_NOFOLLOW`), checked with
- * `fstat`, then read with a bound. `readFileSync` and `promises.readFile` serve small files outside the volume
- * (the watch reads `/proc/self/mountinfo`).
+ * `fstat`, then read with a bound. `readFileSync` serves a small file outside the volume (the watch reads
+ * `/proc/self/mountinfo`).
  *
  * @example
  * ```ts
@@ -110,7 +110,6 @@ export interface VolumeFileSystem {
     readlink(path: string): Promise<string | Uint8Array>;
     stat(path: string): Promise<VolumeFileStat>;
     lstat(path: string): Promise<VolumeFileStat>;
-    readFile(path: string): Promise<string | Uint8Array>;
     open(path: string, flags: number): Promise<VolumeFileHandle>;
   };
 }
