@@ -15,9 +15,9 @@ import type { PodMetadata } from './sources/pod-metadata.js';
 import type { PodMetadataEvent, WatchPodMetadataOptions } from './live/watch.js';
 
 export type { PodMetadataEvent, WatchPodMetadataOptions } from './live/watch.js';
-export type { PodMetadata, PodResources } from './sources/pod-metadata.js';
+export type { PodMetadata, PodMetadataSource, PodMetadataSources, PodResources } from './sources/pod-metadata.js';
 export type { ReadPodMetadataOptions } from './sources/read.js';
-export type { VolumeFileSystem } from './sources/volume.js';
+export type { VolumeFileHandle, VolumeFileStat, VolumeFileSystem } from './sources/volume.js';
 export type { DownwardApiError, DownwardApiErrorCode, DownwardApiErrorOptions, DownwardApiProblem, DownwardApiSource } from './errors.js';
 export type {
   DownwardApiSpec,
@@ -34,6 +34,7 @@ export type {
   CpuResourceName,
   CpuResourceValue,
   ResourceInterval,
+  ResourceName,
   ResourceValue,
 } from './format/resource.js';
 export type { DownwardMap } from './format/downward-map.js';
