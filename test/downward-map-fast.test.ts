@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDownwardMap, parseDownwardMap, parseDownwardMapFast } from '../src/format/downward-map.js';
+import { formatDownwardMap, parseDownwardMap, parseDownwardMapFast, parseDownwardMapLines } from '../src/format/downward-map.js';
 import { parseDownwardMapExact, type KeyRule } from '../src/format/downward-map-exact.js';
 import { goQuote } from '../src/format/go-quote.js';
 import { PRINTABLE_17_0 } from '../src/format/unicode-tables.js';
+import { decodeUtf8, decodeUtf8Lines } from '../src/format/utf8.js';
 import { goDecode } from './go-utf8.js';
 
 /** The exact parser's answer, values decoded as Go decodes them, or its error. */
@@ -148,6 +149,66 @@ describe('the fast parser reads what the exact parser reads', () => {
   it('on a file of many lines without =, in linear time', () => {
     const text = 'x\n'.repeat(100_000);
     agree(text, 'annotations');
+  });
+});
+
+// A volume reader decodes labels and annotations as pieces of whole lines (32 KiB each); small pieces put every
+// kind of line end, blank line and duplicate on a cut.
+describe('a file read as pieces of whole lines reads as the whole file', () => {
+  const utf8 = new TextEncoder();
+  function agreeInPieces(bytes: Uint8Array, pieceBytes: number, rule: KeyRule): void {
+    const pieces = decodeUtf8Lines(bytes, pieceBytes);
+    const text = decodeUtf8(bytes);
+    expect(pieces.join('\n')).toBe(text);
+    const answer = (() => {
+      try {
+        return { ...parseDownwardMapLines(pieces, { path: 'f', keys: rule }) };
+      } catch (error) {
+        return error;
+      }
+    })();
+    const reference = exact(text, rule);
+    expect(answer).toEqual(reference);
+    if (answer instanceof Error) expect((answer as { problems?: unknown }).problems).toEqual((reference as { problems?: unknown }).problems);
+  }
+
+  it('cuts only at line ends, and joins back to the decoded text, invalid bytes included', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 40 }), (bytes, pieceBytes) => {
+        const pieces = decodeUtf8Lines(bytes, pieceBytes);
+        expect(pieces.join('\n')).toBe(decodeUtf8(bytes));
+        // A piece longer than asked for is one line.
+        for (const piece of pieces) expect(piece.length <= pieceBytes || !piece.includes('\n')).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('on random and mutated files, errors and line numbers included', () => {
+    fc.assert(
+      fc.property(
+        map,
+        fc.array(edit, { maxLength: 3 }),
+        fc.constantFrom('', '\n', '\n\n'),
+        fc.integer({ min: 1, max: 64 }),
+        fc.constantFrom<KeyRule>('labels', 'annotations'),
+        (entries, edits, ending, pieceBytes, rule) => {
+          const text = mutate(formatDownwardMap(entries, { unicodeVersion: '17.0' }), edits) + ending;
+          agreeInPieces(utf8.encode(text), pieceBytes, rule);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['a blank line on a cut', 'a="1"\n\nb="2"'],
+    ['a duplicate key in another piece', 'a="1"\nb="2"\na="3"'],
+    ['a final newline on a cut', 'a="1"\nb="2"\n'],
+    ['a final blank line on a cut', 'a="1"\nb="2"\n\n'],
+    ['a lone newline', '\n'],
+  ])('on %s', (_name, text) => {
+    for (let pieceBytes = 1; pieceBytes <= text.length + 1; pieceBytes++) agreeInPieces(utf8.encode(text), pieceBytes, 'annotations');
   });
 });
 

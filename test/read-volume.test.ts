@@ -284,6 +284,22 @@ describe('bounds and faults', () => {
     expect(meta.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe(json);
   });
 
+  it('reads a large labels file as the whole text, and names the line of a fault far into it', () => {
+    // Over 32 KiB, so the reader decodes it in pieces of whole lines.
+    const lines = Array.from({ length: 4000 }, (_, i) => `example.com/k${String(i).padStart(4, '0')}="v${i}"`);
+    const labelsSpec = defineSpec({ env: [], volume: { mountPath: '/etc/podinfo', items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+    const readLabels = (text: string) => readPodMetadataSync({ spec: labelsSpec, env: {}, fs: asVolumeFs(kubeletVolume({ labels: text }, '/etc/podinfo')) });
+    expect({ ...readLabels(lines.join('\n')).labels }).toEqual(Object.fromEntries(lines.map((_, i) => [`example.com/k${String(i).padStart(4, '0')}`, `v${i}`])));
+    const broken = [...lines];
+    broken[2999] = '';
+    broken[3500] = lines[10] as string;
+    const error = failure(() => readLabels(broken.join('\n')));
+    expect(error.problems.map((p) => [p.code, p.source])).toEqual([
+      ['MISSING_SEPARATOR', { kind: 'file', path: '/etc/podinfo/labels', line: 3000, column: 1 }],
+      ['DUPLICATE_KEY', { kind: 'file', path: '/etc/podinfo/labels', line: 3501, column: 1 }],
+    ]);
+  });
+
   it('rejects a bound that is not a positive integer', () => {
     expect(() => read(kubeletVolume(), { maxFileBytes: 0 })).toThrow(RangeError);
   });

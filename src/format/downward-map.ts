@@ -167,15 +167,22 @@ function unescapeValue(text: string, open: number, close: number, next: Candidat
 /**
  * The map of a file as a kubelet writes it, or `undefined` when the text has anything else: a bad line, a
  * duplicate key, a key that is not plain ASCII. The caller then reads it with the exact parser.
+ *
+ * `input` may be one of the pieces of whole lines a file was cut into, added to the `map` of the pieces before it;
+ * only the `last` piece may be empty or end with the one `\n` a file may end with.
  */
-export function parseDownwardMapFast(input: string, rule: KeyRule): Record<string, string> | undefined {
-  const map: Record<string, string> = Object.create(null);
-  if (input === '') return map;
+export function parseDownwardMapFast(
+  input: string,
+  rule: KeyRule,
+  map: Record<string, string> = Object.create(null),
+  last = true,
+): Record<string, string> | undefined {
+  if (input === '') return last ? map : undefined;
   // Lone surrogates read as U+FFFD, which toWellFormed writes unit for unit, so columns do not move.
   const wellFormed = input as unknown as WellFormedText;
   const text = wellFormed.isWellFormed() ? input : wellFormed.toWellFormed();
   const annotation = rule === 'annotations';
-  const end = text.charCodeAt(text.length - 1) === 0x0a ? text.length - 1 : text.length;
+  const end = last && text.charCodeAt(text.length - 1) === 0x0a ? text.length - 1 : text.length;
   // Where the next '=', '\\' and '"' are, each found once per file rather than once per line.
   let equals = -1;
   let backslash = -1;
@@ -242,10 +249,19 @@ export function parseDownwardMapFast(input: string, rule: KeyRule): Record<strin
  * @public
  */
 export function parseDownwardMap(text: string, options: ParseDownwardMapOptions = {}): DownwardMap {
+  return parseDownwardMapLines([text], options);
+}
+
+/**
+ * {@link parseDownwardMap} of a file decoded as pieces of whole lines (`decodeUtf8Lines`): the same map, and on
+ * any fault the same errors, from the whole text.
+ */
+export function parseDownwardMapLines(pieces: readonly string[], options: ParseDownwardMapOptions = {}): DownwardMap {
   const rule = keyRule(options.keys);
-  const fast = parseDownwardMapFast(text, rule);
+  let fast: Record<string, string> | undefined = Object.create(null);
+  for (let i = 0; i < pieces.length && fast !== undefined; i++) fast = parseDownwardMapFast(pieces[i] ?? '', rule, fast, i === pieces.length - 1);
   if (fast !== undefined) return Object.freeze(fast);
-  const exact = parseDownwardMapExact(text, options.path ?? '<text>', rule);
+  const exact = parseDownwardMapExact(pieces.join('\n'), options.path ?? '<text>', rule);
   const map: Record<string, string> = Object.create(null);
   for (const key in exact) map[key] = decodeUtf8(exact[key] ?? new Uint8Array());
   return Object.freeze(map);

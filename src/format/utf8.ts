@@ -71,3 +71,32 @@ export function decodeUtf8(bytes: Uint8Array): string {
 export function asText(value: string | Uint8Array): string {
   return typeof value === 'string' ? value : decodeUtf8(value);
 }
+
+/**
+ * Bytes at which {@link decodeUtf8Lines} cuts: small enough that a piece stays below V8's large-object size (128
+ * KiB, or 64 Ki UTF-16 units) even when every byte becomes one unit, large enough that pieces are few.
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * Decodes a file that is read line by line (labels, annotations) as pieces of whole lines, each about
+ * {@link PIECE_BYTES} or a single longer line; `pieces.join('\n')` is what {@link decodeUtf8} would give, since a
+ * `\n` byte never belongs to a multi-byte sequence.
+ *
+ * Why pieces: V8 allocates a string of 128 KiB or more on fresh pages of its own, and on a virtual machine where a
+ * page fault is slow that cost more than the decoding and the parsing of the file together (1.5 ms for a 341 KiB
+ * annotations file, against 0.1 ms for the same text in pieces).
+ */
+export function decodeUtf8Lines(bytes: Uint8Array, pieceBytes = PIECE_BYTES): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (bytes.length - start > pieceBytes) {
+    let cut = bytes.lastIndexOf(0x0a, start + pieceBytes);
+    if (cut < start) cut = bytes.indexOf(0x0a, start + pieceBytes);
+    if (cut < 0) break;
+    pieces.push(decodeUtf8(bytes.subarray(start, cut)));
+    start = cut + 1;
+  }
+  pieces.push(decodeUtf8(bytes.subarray(start)));
+  return pieces;
+}

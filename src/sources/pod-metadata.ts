@@ -1,4 +1,4 @@
-import { parseDownwardMap, type DownwardMap } from '../format/downward-map.js';
+import { parseDownwardMapLines, type DownwardMap } from '../format/downward-map.js';
 import { DownwardApiError, describeSource, isDownwardApiError, problem, type DownwardApiErrorCode, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { fieldTarget, type FieldTarget, type ScalarField } from '../format/field-path.js';
 import { DNS1123_LABEL, DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_RULE, checkLabelValue } from '../format/names.js';
@@ -148,10 +148,13 @@ export function targetOf(source: DownwardValueSource): Target {
   return target;
 }
 
-/** One raw value read from an env var or a file, before validation. */
+/**
+ * One raw value read from an env var or a file, before validation. A labels or annotations file comes as pieces of
+ * whole lines (`decodeUtf8Lines`), whose `join('\n')` is its text.
+ */
 export interface Reading {
   readonly target: Target;
-  readonly raw: string;
+  readonly raw: string | readonly string[];
   readonly source: DownwardApiSource;
   /** Read where the Downward API gave nothing (HOSTNAME, the service account's namespace file). */
   readonly fallback?: true;
@@ -321,7 +324,9 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
   const resources = new Slots<ResourceName, ResourceValue>(mergeResource, true, problems);
 
   for (const reading of readings) {
-    const { target, raw, source } = reading;
+    const { target, source } = reading;
+    // Joined only for a value read whole: joining a large labels or annotations file is what its pieces avoid.
+    const raw = target.kind === 'map' ? '' : wholeText(reading.raw);
     const from = reading.fallback === true ? { source, fallback: true as const } : { source };
     switch (target.kind) {
       case 'scalar': {
@@ -340,10 +345,10 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
       case 'map':
         try {
           const path = source.kind === 'file' ? source.path : describeSource(source);
-          for (const [key, value] of Object.entries(parseDownwardMap(raw, { keys: target.field, path }))) {
+          for (const [key, value] of Object.entries(parseDownwardMapLines(piecesOf(reading.raw), { keys: target.field, path }))) {
             const rule = target.field === 'labels' ? checkLabelValue(value) : undefined;
             if (rule === undefined) maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
-            else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, raw, key), value, rule, hintFor(source, 'metadata.labels')));
+            else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, wholeText(reading.raw), key), value, rule, hintFor(source, 'metadata.labels')));
           }
         } catch (error) {
           if (!isDownwardApiError(error)) throw error;
@@ -399,6 +404,9 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
     },
   });
 }
+
+const piecesOf = (raw: string | readonly string[]): readonly string[] => (typeof raw === 'string' ? [raw] : raw);
+const wholeText = (raw: string | readonly string[]): string => (typeof raw === 'string' ? raw : raw.join('\n'));
 
 /** The snapshot names a file by its path only: lines and columns belong to problems. */
 function sourceOf(slot: Slot<unknown>): PodMetadataSource {

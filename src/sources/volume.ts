@@ -14,7 +14,7 @@ import { join, posix } from 'node:path';
 import { errorCode, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { targetOf, type Reading } from './pod-metadata.js';
 import type { DownwardVolumeItem } from '../spec/spec.js';
-import { asText, decodeUtf8 } from '../format/utf8.js';
+import { asText, decodeUtf8, decodeUtf8Lines } from '../format/utf8.js';
 
 /**
  * What {@link VolumeFileSystem} returns for `stat`, `lstat` and `fstat`: `fs.Stats` of `node:fs` and memfs both fit.
@@ -153,6 +153,8 @@ export const SWAP_BUDGET_MS = 2000;
 const HALF_SWITCH_WAITS_MS = [1, 2, 4, 8, 16];
 /** Read size once the file turned out larger than it said. */
 const CHUNK_BYTES = 64 * 1024;
+/** Read size that confirms the end of a file that was shorter than its buffer. */
+const END_PROBE_BYTES = 8;
 
 const DATA_LINK = '..data';
 // Read-only; a FIFO opens without waiting for a writer; a link in the last place fails with ELOOP.
@@ -289,10 +291,10 @@ function* openItem(dir: string, base: string, layout: Layout, item: DownwardVolu
 }
 
 /**
- * The text of an open regular file of at most `maxFileBytes`: the bound holds whatever its size said, and no more
+ * The bytes of an open regular file of at most `maxFileBytes`: the bound holds whatever its size said, and no more
  * than `maxFileBytes` + 1 bytes are ever read, rounded up to a multiple of 8.
  */
-function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: number): Generator<Request, string | DownwardApiProblem, unknown> {
+function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: number): Generator<Request, Uint8Array | DownwardApiProblem, unknown> {
   const stat = yield* attempt<VolumeFileStat>({ op: 'fstat', file });
   if (!stat.ok) return unreadable(source, stat.code);
   if (!stat.value.isFile()) return notAFile(source, stat.value);
@@ -310,26 +312,21 @@ function* readOpened(file: OpenFile, source: DownwardApiSource, maxFileBytes: nu
   // bytes, since some pseudo files (/proc/self/pagemap) refuse other read sizes, so the last may overshoot by 7.
   const chunks: Uint8Array[] = [];
   let total = 0;
-  // One read of size + 1 bytes usually gets the whole file; a read of 0 bytes confirms its end.
+  // One read of size + 1 bytes usually gets the whole file, and a small read of 0 bytes confirms its end. Buffers
+  // are not zero-filled (only the bytes read are ever looked at), which spares a large file's pages a second touch.
   let want = roundUp8(size > 0 ? size + 1 : CHUNK_BYTES);
   while (total <= maxFileBytes) {
     want = Math.min(want, roundUp8(maxFileBytes + 1 - total));
-    const buffer = new Uint8Array(want);
+    const buffer = Buffer.allocUnsafeSlow(want);
     const read = yield* attempt<number>({ op: 'read', file, buffer });
     if (!read.ok) return unreadable(source, read.code);
     if (read.value === 0) break;
     chunks.push(buffer.subarray(0, read.value));
     total += read.value;
-    want = CHUNK_BYTES;
+    want = chunks.length === 1 && read.value < buffer.length ? END_PROBE_BYTES : CHUNK_BYTES;
   }
   if (total > maxFileBytes) return tooLarge(`more than that, though its size said ${size}`);
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return decodeUtf8(bytes);
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, total);
 }
 
 const roundUp8 = (bytes: number): number => Math.ceil(bytes / 8) * 8;
@@ -383,7 +380,7 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
     const texts = (yield {
       op: 'parallel',
       tasks: outcomes.map((outcome, i) => ('file' in outcome ? readOpened(outcome.file, sourceOf(items[i] as DownwardVolumeItem), maxFileBytes) : none())),
-    }) as (string | DownwardApiProblem | undefined)[];
+    }) as (Uint8Array | DownwardApiProblem | undefined)[];
     const readings: Reading[] = [];
     const problems = new Map<string, DownwardApiProblem>();
     // Items that meet the same fault (a vanished generation) report it once.
@@ -392,13 +389,19 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
       const outcome = outcomes[i];
       const text = texts[i];
       if (outcome !== undefined && 'problem' in outcome) report(outcome.problem);
-      else if (typeof text === 'string') readings.push({ target: targetOf(item), raw: text, source: sourceOf(item) });
+      else if (text instanceof Uint8Array) readings.push(readingOf(item, text, sourceOf(item)));
       else if (text !== undefined) report(text);
     });
     return { done: { present: true, generation, readings, problems: [...problems.values()] } };
   } finally {
     if (files.length > 0) yield { op: 'parallel', tasks: files.map((file) => attempt({ op: 'close', file })) };
   }
+}
+
+/** An item's bytes as text; labels and annotations as pieces of whole lines, which is how they are parsed. */
+function readingOf(item: DownwardVolumeItem, bytes: Uint8Array, source: DownwardApiSource): Reading {
+  const target = targetOf(item);
+  return { target, raw: target.kind === 'map' ? decodeUtf8Lines(bytes) : decodeUtf8(bytes), source };
 }
 
 /** The task of an item that has nothing to read. */
