@@ -9,31 +9,39 @@ import { defineSpec, formatDownwardMap, parseDownwardMap, readPodMetadataSync } 
 import { parseDownwardMapExact } from '../dist/format/downward-map-exact.js';
 import { decodeUtf8 } from '../dist/format/utf8.js';
 import { createDownwardVolume } from '../dist/testing/index.js';
+import { median } from './measure.js';
+
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** Time of one call, in ms: the mean over at least `minMs` of `clock` (by default CPU time, user + system). */
+function round(fn, minMs, clock) {
+  let calls = 0;
+  const start = clock();
+  let elapsed = 0;
+  do {
+    fn();
+    calls++;
+    elapsed = clock() - start;
+  } while (elapsed < minMs);
+  return elapsed / calls;
+}
 
 /**
- * Median time of one call, in ms, over rounds of at least `minMs` after a warm-up. The time is this process's CPU
- * time (user + system), not wall-clock time: on a machine shared with other work, wall-clock time mostly measures
- * how long the process waited for a core.
+ * Median time of one call of each function, in ms, over rounds that take turns, after a warm-up. The time is CPU
+ * time, not wall-clock time: on a machine shared with other work, wall-clock time mostly measures how long the
+ * process waited for a core. Taking turns puts whatever else weighs on the machine (other work, the garbage
+ * collector's helper threads, a slow page fault) on each function alike, so their ratio, the median of each round's
+ * own ratio, is steadier than the times themselves.
  */
-function msPerCall(fn, { rounds = 7, minMs = 150 } = {}) {
-  for (let i = 0; i < 20; i++) fn();
-  const cpuMs = () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
-  const times = [];
-  for (let round = 0; round < rounds; round++) {
-    let calls = 0;
-    const start = cpuMs();
-    let elapsed = 0;
-    do {
-      fn();
-      calls++;
-      elapsed = cpuMs() - start;
-    } while (elapsed < minMs);
-    times.push(elapsed / calls);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+function msPerCall(fns, { rounds = 15, minMs = 40, clock = cpuMs } = {}) {
+  for (const fn of fns) for (let i = 0; i < 20; i++) fn();
+  const times = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => times[i].push(round(fn, minMs, clock)));
+  const ratios = fns.map((_, i) => median(times[0].map((t, r) => times[i][r] / t)));
+  return { ms: times.map(median), ratios };
 }
 
 const bytes = (text) => Buffer.byteLength(text, 'utf8');
@@ -49,16 +57,17 @@ function compare(title, map) {
   const text = formatDownwardMap(map);
   const json = JSON.stringify(map);
   const size = bytes(text);
-  const fast = msPerCall(() => parseDownwardMap(text));
-  const jsonMs = msPerCall(() => JSON.parse(json));
-  const exactMs = msPerCall(() => exact(text));
+  const {
+    ms: [jsonMs, exactMs, fast],
+    ratios: [, , ratio],
+  } = msPerCall([() => JSON.parse(json), () => exact(text), () => parseDownwardMap(text)]);
   console.log(`${title}: ${Object.keys(map).length} keys, ${(size / 1024).toFixed(0)} KiB file (JSON of the same values ${(bytes(json) / 1024).toFixed(0)} KiB)`);
   console.log(`  baseline  JSON.parse of the same values      ${jsonMs.toFixed(3).padStart(8)} ms  ${mbps(bytes(json), jsonMs)}`);
   console.log(`  baseline  exact parser (Unquote to bytes)    ${exactMs.toFixed(3).padStart(8)} ms  ${mbps(size, exactMs)}`);
-  console.log(`  parseDownwardMap                             ${fast.toFixed(3).padStart(8)} ms  ${mbps(size, fast)}  (${(jsonMs / fast).toFixed(2)}x JSON.parse's speed)\n`);
+  console.log(`  parseDownwardMap                             ${fast.toFixed(3).padStart(8)} ms  ${mbps(size, fast)}  (${(1 / ratio).toFixed(2)}x JSON.parse's speed, ${ratio.toFixed(2)}x its time)\n`);
 }
 
-console.log(`kube-downward parser benchmarks (Node ${process.version}; median of rounds, baselines in the same run)\n`);
+console.log(`kube-downward parser benchmarks (Node ${process.version}; CPU time, median of rounds taking turns with the baselines)\n`);
 
 // 1. Plain values: 64 values of 4 KiB that need no escape.
 const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor'.split(' ');
@@ -122,11 +131,14 @@ try {
   const spec = defineSpec({ env: [], volume: { mountPath: volume.directory, items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } });
   const file = join(volume.directory, 'annotations');
   const decoder = new TextDecoder();
-  const floorMs = msPerCall(() => decoder.decode(readFileSync(file)));
-  const readMs = msPerCall(() => readPodMetadataSync({ spec, env: {}, volume: volume.directory }));
+  const fns = [() => decoder.decode(readFileSync(file)), () => readPodMetadataSync({ spec, env: {}, volume: volume.directory })];
+  // Wall-clock time too: the time a caller waits, where CPU time also counts the garbage collector's helper threads.
+  const cpu = msPerCall(fns).ms;
+  const wall = msPerCall(fns, { clock: () => performance.now() }).ms;
+  const show = (i) => `${cpu[i].toFixed(3).padStart(6)} ms CPU  ${wall[i].toFixed(3).padStart(6)} ms wall`;
   console.log(`read a volume of ${(total / 1024).toFixed(0)} KiB of annotations (keys + values, a ${(statSync(file).size / 1024).toFixed(0)} KiB file)`);
-  console.log(`  baseline  readFileSync + TextDecoder of the file ${floorMs.toFixed(3).padStart(6)} ms`);
-  console.log(`  readPodMetadataSync                          ${readMs.toFixed(3).padStart(8)} ms\n`);
+  console.log(`  baseline  readFileSync + TextDecoder of the file ${show(0)}`);
+  console.log(`  readPodMetadataSync                              ${show(1)}\n`);
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
@@ -145,6 +157,8 @@ sized.push([
 ]);
 for (const [name, map] of sized) {
   const text = formatDownwardMap(map);
-  const ms = msPerCall(() => parseDownwardMap(text), { rounds: 5, minMs: 100 });
+  const {
+    ms: [ms],
+  } = msPerCall([() => parseDownwardMap(text)], { rounds: 5, minMs: 100 });
   console.log(`  ${String((bytes(text) / 1024).toFixed(0)).padStart(5)} KiB  ${ms.toFixed(3).padStart(8)} ms  ${mbps(bytes(text), ms)}  ${name}`);
 }
