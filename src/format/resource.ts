@@ -51,11 +51,18 @@ export type ByteResourceName =
  */
 export type ResourceName = CpuResourceName | ByteResourceName;
 
-const CPU_DIVISORS: readonly string[] = ['1m', '1'];
-const BYTE_DIVISORS: readonly string[] = [
-  ...['1', '1k', '1M', '1G', '1T', '1P', '1E'],
-  ...['1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'],
-];
+/**
+ * The divisors the API server allows, in canonical form, each with what one of it is worth: millicores for CPU,
+ * bytes for the rest. Reading a value needs no quantity parser, which an app would otherwise compile at start-up.
+ */
+const CPU_UNITS: ReadonlyMap<string, bigint> = new Map([
+  ['1m', 1n],
+  ['1', 1000n],
+]);
+const BYTE_UNITS: ReadonlyMap<string, bigint> = new Map([
+  ...['1', '1k', '1M', '1G', '1T', '1P', '1E'].map((divisor, i): [string, bigint] => [divisor, 1000n ** BigInt(i)]),
+  ...['1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'].map((divisor, i): [string, bigint] => [divisor, 1024n ** BigInt(i + 1)]),
+]);
 const CPU_HINT = 'Use 1m for millicores or 1 for cores.';
 const BYTE_HINT =
   'Use 1 for bytes, or 1 with a decimal (1k, 1M, 1G…) or binary (1Ki, 1Mi, 1Gi…) suffix; not 1024 or 1e3.';
@@ -74,10 +81,8 @@ const DEFAULTED_LIMITS = new Set<string>(['limits.cpu', 'limits.memory', 'limits
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
-const ZERO = parseQuantity('0');
-/** Past these, Value() and MilliValue() saturate whatever the exact value is, so it is never expanded. */
-const OVER_INT64 = parseQuantity('1e20');
-const UNDER_INT64 = parseQuantity('-1e20');
+/** Past ±1e20, Value() and MilliValue() saturate whatever the exact value is, so it is never expanded. */
+let int64Bounds: { readonly over: Quantity; readonly under: Quantity } | undefined;
 /** What Go's FormatInt writes for a non-negative int64. */
 const KUBELET_INTEGER = /^(?:0|[1-9][0-9]{0,18})$/;
 
@@ -141,10 +146,12 @@ function toQuantity(input: string | Quantity | undefined, name: string): Quantit
  */
 export function canonicalDivisor(resource: ResourceName, divisor: string | Quantity | undefined): string {
   checkResourceName(resource);
+  const allowed = [...(isCpu(resource) ? CPU_UNITS : BYTE_UNITS).keys()];
+  // A divisor written canonically is its own canonical form.
+  if (typeof divisor === 'string' && allowed.includes(divisor)) return divisor;
   const quantity = toQuantity(divisor, 'divisor');
   if (quantity === undefined || quantity.isZero()) return '1';
   const text = quantity.toString();
-  const allowed = isCpu(resource) ? CPU_DIVISORS : BYTE_DIVISORS;
   if (allowed.includes(text)) return text;
   const written = typeof divisor === 'string' ? divisor : text;
   const rule = `one of ${allowed.join(', ')} (the divisors the API server allows for ${resource})`;
@@ -230,13 +237,14 @@ function effectiveQuantity({ resource, quantity, nodeAllocatable }: FormatResour
   const own = toQuantity(quantity, 'quantity');
   const allocatable = toQuantity(nodeAllocatable, 'nodeAllocatable');
   const defaulted = DEFAULTED_LIMITS.has(resource) && (own === undefined || own.isZero());
-  return (defaulted ? allocatable : undefined) ?? own ?? ZERO;
+  return (defaulted ? allocatable : undefined) ?? own ?? parseQuantity('0');
 }
 
 /** Go's Value()/MilliValue() as an int64, saturated where Go's int64 would overflow. */
 function int64(quantity: Quantity, milli: boolean): bigint {
-  if (quantity.cmp(OVER_INT64) > 0) return INT64_MAX;
-  if (quantity.cmp(UNDER_INT64) < 0) return INT64_MIN;
+  int64Bounds ??= { over: parseQuantity('1e20'), under: parseQuantity('-1e20') };
+  if (quantity.cmp(int64Bounds.over) > 0) return INT64_MAX;
+  if (quantity.cmp(int64Bounds.under) < 0) return INT64_MIN;
   const exact = milli ? quantity.milliValue() : quantity.value();
   return exact > INT64_MAX ? INT64_MAX : exact < INT64_MIN ? INT64_MIN : exact;
 }
@@ -394,7 +402,8 @@ export function parseResourceValue<R extends ResourceName>(
       ],
     });
   }
-  const unit = isCpu(resource) ? parseQuantity(divisor).milliValue() : parseQuantity(divisor).value();
+  // canonicalDivisor returned one of the keys.
+  const unit = (isCpu(resource) ? CPU_UNITS : BYTE_UNITS).get(divisor) as bigint;
   const n = BigInt(value);
   const interval = Object.freeze({ above: (n - 1n) * unit, atMost: n * unit });
   const result: ResourceValue = isCpu(resource)
