@@ -3,7 +3,7 @@
 // and a 401 answered by reading the token again, once. node:http and node:https are loaded at the first request,
 // so that importing the package to read the Downward API does not load TLS.
 
-import * as nodeFs from 'node:fs';
+import { nodeFs } from '../builtins.js';
 import type * as http from 'node:http';
 import { KubernetesApiError, type KubernetesApiErrorCode } from './api-error.js';
 import { apiServerUrlFromEnv, createServiceAccountTokenSource, readAccountFile, type ServiceAccountFileSystem, type ServiceAccountTokenSource } from './service-account.js';

@@ -1,8 +1,7 @@
 // Where am I: the evidence that the process runs in a pod, and the pod's name and namespace from whichever source
 // holds them (the Downward API first, then the service account or HOSTNAME).
 
-import * as nodeFs from 'node:fs';
-import { join } from 'node:path';
+import { join, nodeFs } from '../builtins.js';
 import { errorCode, type DownwardApiSource } from '../errors.js';
 import { defaultSpec, defineSpec, type DownwardApiSpec } from '../spec/spec.js';
 import { SERVICE_ACCOUNT_DIRECTORY } from '../sources/read.js';

@@ -3,8 +3,8 @@
 //
 // This file: the service-account volume (token, ca.crt, namespace) and the token as the kubelet rotates it.
 
-import * as nodeFs from 'node:fs';
-import { join } from 'node:path';
+import type { FSWatcher } from 'node:fs';
+import { join, nodeFs } from '../builtins.js';
 import { DownwardApiError, errorCode, problem, type DownwardApiProblem } from '../errors.js';
 import { checkDns1123Label } from '../format/names.js';
 import { SERVICE_ACCOUNT_DIRECTORY } from '../sources/read.js';
@@ -354,7 +354,7 @@ class FileTokenSource implements ServiceAccountTokenSource {
   #follow(): () => void {
     const timer = setInterval(() => this.refresh(), Math.max(this.refreshMs, 10));
     timer.unref();
-    let watcher: nodeFs.FSWatcher | undefined;
+    let watcher: FSWatcher | undefined;
     if (this.fs === (nodeFs as ServiceAccountFileSystem)) {
       try {
         watcher = nodeFs.watch(this.directory, { persistent: false }, () => this.refresh());

@@ -3,7 +3,7 @@
 // sequence into one U+FFFD, so it is used only on input that is valid UTF-8, where both agree. A leading U+FEFF is
 // kept, since a plain TextDecoder silently drops it and a value may start with one.
 
-import { isUtf8 } from 'node:buffer';
+import { isUtf8 } from '../builtins.js';
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 

@@ -1,8 +1,7 @@
 // The container's limits as cgroup v2 states them (memory.max, cpu.max): pure parsers for the two files, and one
 // small reader behind an injectable root directory.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, nodeFs } from '../builtins.js';
 
 /** What one limit file says: a limit, no limit (`max`), or text that is not a cgroup v2 limit. */
 export type CgroupLimit =
@@ -47,7 +46,7 @@ function readLimit(root: string, file: string, parse: (text: string) => CgroupLi
   const path = join(root, file);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = nodeFs.readFileSync(path, 'utf8');
   } catch {
     // Absent on cgroup v1 and in the root cgroup; unreadable in a sandbox: either way, no limit to size from.
     return undefined;

@@ -1,7 +1,7 @@
 // The watch engine, free of RxJS: one live watch per volume and options, shared by its subscribers (each gets the
 // latest snapshot at once, then the events), closed and forgotten after the last unsubscribe.
 
-import { existsSync } from 'node:fs';
+import { nodeFs } from '../builtins.js';
 import { DownwardApiError, errorCode, isDownwardApiError, isNotInKubernetesError, problem } from '../errors.js';
 import { asText } from '../format/utf8.js';
 import type { PodMetadata } from '../sources/pod-metadata.js';
@@ -130,7 +130,7 @@ class LiveWatch {
 
   constructor(p: Plan, time: Timing, watchDirectory: WatchDirectory | undefined, onEnd: () => void) {
     // A volume present when the watch starts must stay: its disappearance is a fault, not a pod without volume.
-    const volume = p.volume !== undefined && (p.volume.explicit || existsSync(p.volume.dir)) ? { ...p.volume, explicit: true } : undefined;
+    const volume = p.volume !== undefined && (p.volume.explicit || nodeFs.existsSync(p.volume.dir)) ? { ...p.volume, explicit: true } : undefined;
     this.#plan = volume === undefined ? { ...p, volume: undefined } : { ...p, volume };
     this.#time = time;
     this.#watchDirectory = watchDirectory;

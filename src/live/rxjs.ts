@@ -1,7 +1,7 @@
 // RxJS is an optional peer, loaded on first use of an Observable function, never on import: an app without it
 // reads, iterates and waits, and only the Observable functions ask for it, with an error that says what to do.
 // In Node, rxjs 7 resolves `import` and `require` to the same CommonJS build, so this is the app's own copy.
-import { createRequire } from 'node:module';
+import { createRequire } from '../builtins.js';
 import type * as Rx from 'rxjs';
 import { errorCode } from '../errors.js';
 

@@ -1,4 +1,4 @@
-import * as nodeFs from 'node:fs';
+import { nodeFs } from '../builtins.js';
 import { NotInKubernetesError, problem, type DownwardApiProblem } from '../errors.js';
 import { checkDns1123Subdomain } from '../format/names.js';
 import { readEnv, type Env } from './env.js';

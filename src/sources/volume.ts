@@ -9,8 +9,7 @@
 // - coded: every file-system error becomes a problem, never an exception;
 // - consistent: while the kubelet swaps generations, the read starts again, within a time budget.
 
-import { constants } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, monotonicMs, nodeFs, posix } from '../builtins.js';
 import { errorCode, problem, type DownwardApiProblem, type DownwardApiSource } from '../errors.js';
 import { targetOf, type Reading } from './pod-metadata.js';
 import type { DownwardVolumeItem } from '../spec/spec.js';
@@ -158,6 +157,7 @@ const END_PROBE_BYTES = 8;
 
 const DATA_LINK = '..data';
 // Read-only; a FIFO opens without waiting for a writer; a link in the last place fails with ELOOP.
+const { constants } = nodeFs;
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 type Op<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string };
@@ -412,11 +412,11 @@ function* none(): Generator<Request, undefined, unknown> {
 /** Reads one generation of the volume, starting again while generations are being swapped, within a time budget. */
 export function* readVolume(dir: string, items: readonly DownwardVolumeItem[], options: VolumeReadOptions): Generator<Request, VolumeRead, unknown> {
   const budget = options.swapBudgetMs ?? SWAP_BUDGET_MS;
-  const deadline = performance.now() + budget;
+  const deadline = monotonicMs() + budget;
   for (let waits = 0; ; ) {
     const outcome = yield* readOnce(dir, items, options.maxFileBytes);
     if ('done' in outcome) return outcome.done;
-    if (performance.now() >= deadline) return { present: true, generation: undefined, readings: [], problems: [stillSwapping(dir, outcome.swap, budget)] };
+    if (monotonicMs() >= deadline) return { present: true, generation: undefined, readings: [], problems: [stillSwapping(dir, outcome.swap, budget)] };
     // A replaced generation means the next one is in place already; a missing `..data` needs a moment.
     if (outcome.swap === 'half-switched') {
       yield { op: 'sleep', ms: HALF_SWITCH_WAITS_MS[Math.min(waits, HALF_SWITCH_WAITS_MS.length - 1)] ?? 1 };

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { createRequire } from '../builtins.js';
 import type * as Z from 'zod/mini';
 import { DownwardApiError, isDownwardApiError, problem, type DownwardApiProblem } from '../errors.js';
 import { ENV_FIELD_PATHS, VOLUME_FIELD_PATHS, splitSubscript } from '../format/field-path.js';
