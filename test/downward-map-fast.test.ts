@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { formatDownwardMap, parseDownwardMap, parseDownwardMapFast, parseDownwardMapLines } from '../src/format/downward-map.js';
 import { parseDownwardMapExact, type KeyRule } from '../src/format/downward-map-exact.js';
 import { goQuote } from '../src/format/go-quote.js';
-import { PRINTABLE_17_0 } from '../src/format/unicode-tables.js';
+import { printableTable } from '../src/format/unicode.js';
+
+const PRINTABLE_17_0 = printableTable('17.0');
 import { decodeUtf8, decodeUtf8Lines } from '../src/format/utf8.js';
 import { goDecode } from './go-utf8.js';
 

@@ -9,11 +9,13 @@ import { formatDownwardMap, parseDownwardMap, parseDownwardMapBytes } from '../s
 import { goQuote } from '../src/format/go-quote.js';
 import { checkAnnotationKey, checkQualifiedName } from '../src/format/names.js';
 import { compareAsGo, goLowerForKeys, isPrintIn, printableTable } from '../src/format/unicode.js';
-import { PRINTABLE_15_0, PRINTABLE_17_0 } from '../src/format/unicode-tables.js';
 import { decodeUtf8 } from '../src/format/utf8.js';
 import { createDownwardVolume } from '../src/testing/index.js';
 import { goDecode } from './go-utf8.js';
 import { failure } from './support.js';
+
+const PRINTABLE_15_0 = printableTable('15.0');
+const PRINTABLE_17_0 = printableTable('17.0');
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');

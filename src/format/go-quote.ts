@@ -4,8 +4,7 @@
 // Both build a byte buffer, as Go does, and convert once: appending to a string escape by escape is several times
 // slower on escape-heavy values such as a last-applied-configuration JSON.
 
-import { isPrintIn } from './unicode.js';
-import { PRINTABLE_15_0 } from './unicode-tables.js';
+import { isPrintIn, printableTable } from './unicode.js';
 import { decodeRune, decodeUtf8, utf8Width } from './utf8.js';
 
 const HEX = '0123456789abcdef';
@@ -79,7 +78,7 @@ function writeUtf8(out: Uint8Array, at: number, rune: number): number {
  * tables of Go 1.21-1.26): a kubelet built with an older Go escapes (`\U0001fae9`) what a newer one writes as is.
  * Unquoting reads both forms.
  */
-export function goQuote(bytes: Uint8Array, printable: readonly number[] = PRINTABLE_15_0): string {
+export function goQuote(bytes: Uint8Array, printable: readonly number[] = printableTable()): string {
   // The worst case is \xNN: four bytes out for each byte in.
   const out = new Uint8Array(bytes.length * 4 + 2);
   let written = writeAscii(out, 0, '"');

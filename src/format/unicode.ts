@@ -1,7 +1,7 @@
 // Go's view of Unicode, from tables pinned in unicode-tables.ts: what strconv.Quote prints raw and what
 // strings.ToLower gives, so that results never depend on the Unicode version of the JavaScript engine.
 
-import { LOWER_TO_ASCII, PRINTABLE_15_0, PRINTABLE_17_0 } from './unicode-tables.js';
+import { LOWER_TO_ASCII, PRINTABLE_15_0_RANGES, PRINTABLE_17_0_RANGES } from './unicode-tables.js';
 
 /**
  * The Unicode version whose printability tables a kubelet's Go quotes with: `'15.0'` for kubelets built with
@@ -21,10 +21,27 @@ export type UnicodeVersion = '15.0' | '17.0';
 /** The kubelets in the field today are built with Go 1.21-1.26. */
 export const DEFAULT_UNICODE_VERSION: UnicodeVersion = '15.0';
 
-export function printableTable(version: unknown): readonly number[] {
-  if (version === undefined || version === '15.0') return PRINTABLE_15_0;
-  if (version === '17.0') return PRINTABLE_17_0;
-  throw new RangeError(`unicodeVersion must be '15.0' or '17.0', not ${String(version)}`);
+const tables = new Map<UnicodeVersion, readonly number[]>();
+
+/** `begin-end` ranges in hex to the flat [begin, end, begin, end, …] list {@link isPrintIn} searches. */
+function decodeRanges(text: string): readonly number[] {
+  return Object.freeze(
+    text
+      .trim()
+      .split(/\s+/)
+      .flatMap((range) => range.split('-').map((bound) => Number.parseInt(bound, 16))),
+  );
+}
+
+/** The printability table of Go built with `version`'s Unicode tables (default 15.0), decoded on first use. */
+export function printableTable(version: unknown = DEFAULT_UNICODE_VERSION): readonly number[] {
+  if (version !== '15.0' && version !== '17.0') throw new RangeError(`unicodeVersion must be '15.0' or '17.0', not ${String(version)}`);
+  let table = tables.get(version);
+  if (table === undefined) {
+    table = decodeRanges(version === '15.0' ? PRINTABLE_15_0_RANGES : PRINTABLE_17_0_RANGES);
+    tables.set(version, table);
+  }
+  return table;
 }
 
 /** Go's unicode.IsPrint: binary search of half-open [begin, end) pairs. */
