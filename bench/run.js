@@ -1,8 +1,10 @@
 // Benchmarks: each figure is printed next to a baseline measured in the same run, on the same machine.
 // Run with `npm run bench`. Nothing here asserts timings; read the numbers.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSpec, formatDownwardMap, parseDownwardMap, parseQuantity, readPodMetadata, readPodMetadataSync } from '../dist/index.js';
 import { watchPodMetadata } from '../dist/rxjs.js';
 import { createDownwardVolume } from '../dist/testing/index.js';
@@ -36,27 +38,36 @@ function timed(args, env) {
   const cpu = Number(execFileSync(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }));
   return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu };
 }
-function startupPairs(args, env) {
-  const rows = { bare: [], read: [], wall: [], cpu: [] };
-  timed(bareArgs, {}); // warm the file-system cache
-  timed(args, env);
-  for (let i = 0; i < pairs; i++) {
-    const runs = i % 2 === 0 ? [timed(bareArgs, {}), timed(args, env)] : [timed(args, env), timed(bareArgs, {})].reverse();
-    const [bare, read] = runs;
-    rows.bare.push(bare.wall);
-    rows.read.push(read.wall);
-    rows.wall.push(read.wall - bare.wall);
-    rows.cpu.push(read.cpu - bare.cpu);
-  }
-  return Object.fromEntries(Object.entries(rows).map(([key, values]) => [key, median(values).toFixed(1)]));
+// What Node's ES module loader itself costs, whatever the module: importing an empty file.
+const emptyDir = mkdtempSync(join(tmpdir(), 'kube-downward-bench-'));
+writeFileSync(join(emptyDir, 'empty.mjs'), '');
+const variants = [
+  { title: "import 'kube-downward' + read (env)            ", args: readArgs(), env: seedEnv },
+  { title: "import 'kube-downward' + read (seed volume)    ", args: readArgs('fixtures/volumes/seed'), env: {} },
+  { title: "import of an empty ES module (Node's own share)", args: ['--input-type=module', '-e', `import ${JSON.stringify(pathToFileURL(join(emptyDir, 'empty.mjs')).href)}; ${reportCpu}`], env: {} },
+];
+// The variants take turns pair by pair, so that a machine whose speed drifts during the run weighs on each alike.
+const rows = variants.map(() => ({ bare: [], read: [], wall: [], cpu: [] }));
+for (const { args, env } of variants) timed(args, env); // warm the file-system cache
+timed(bareArgs, {});
+for (let i = 0; i < pairs; i++) {
+  variants.forEach(({ args, env }, v) => {
+    const [bare, read] = i % 2 === 0 ? [timed(bareArgs, {}), timed(args, env)] : [timed(args, env), timed(bareArgs, {})].reverse();
+    rows[v].bare.push(bare.wall);
+    rows[v].read.push(read.wall);
+    rows[v].wall.push(read.wall - bare.wall);
+    rows[v].cpu.push(read.cpu - bare.cpu);
+  });
 }
-const fromEnv = startupPairs(readArgs(), seedEnv);
-const fromVolume = startupPairs(readArgs('fixtures/volumes/seed'), {});
+rmSync(emptyDir, { recursive: true, force: true });
+const ms = (values) => median(values).toFixed(1);
 console.log(`start-up: process start to the first readPodMetadataSync snapshot (${pairs} interleaved pairs, medians; target <= +25 ms)`);
-console.log(`  baseline  node -e (bare)                         ${fromEnv.bare} ms`);
-console.log(`  import 'kube-downward' + read (env)              ${fromEnv.read} ms  (pair difference: wall +${fromEnv.wall} ms, CPU +${fromEnv.cpu} ms)`);
-console.log(`  baseline  node -e (bare)                         ${fromVolume.bare} ms`);
-console.log(`  import 'kube-downward' + read (seed volume)      ${fromVolume.read} ms  (pair difference: wall +${fromVolume.wall} ms, CPU +${fromVolume.cpu} ms)\n`);
+console.log(`  baseline  node -e (bare)                           ${ms(rows.flatMap((row) => row.bare))} ms`);
+variants.forEach(({ title }, v) => {
+  const row = rows[v];
+  console.log(`  ${title}  ${ms(row.read)} ms  (pair difference: wall +${ms(row.wall)} ms, CPU +${ms(row.cpu)} ms)`);
+});
+console.log();
 
 // 2. Parsing a large annotations file (a kubectl last-applied-configuration of ~200 KB).
 const lastApplied = JSON.stringify({
