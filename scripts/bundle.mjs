@@ -2,6 +2,8 @@
 // 3 ms per module file an import reaches (bench/README.md), and an app reads its identity as it starts.
 //
 // - The main entry, dist/index.js, is one file holding everything it exports, and imports no other file of ours.
+// - Code the main entry needs only in an asynchronous function it exports (the API-server client) is a file of
+//   dist/chunks/ of its own, which that function imports on its first call.
 // - The other entries (rxjs, testing, opentelemetry) hold only their own code, with what they share in
 //   dist/chunks/. What they use of the main entry's code they import from dist/index.js itself, so an app that
 //   imports several entries has one copy of every class, registry and default: for that, dist/index.js also
@@ -18,6 +20,7 @@ import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', absWorkingDir: root, logLevel: 'warning' };
+// The other entries; the main entry's lazily loaded files join them below.
 const others = {
   rxjs: 'src/rxjs.ts',
   'testing/index': 'src/testing/index.ts',
@@ -26,9 +29,25 @@ const others = {
 /** Stands for dist/index.js in the other entries' imports until each output file's relative path is known. */
 const MAIN = 'kube-downward:main-entry';
 
-// 1. Which modules the main entry holds, and which of them the other entries import.
-const mainInputs = Object.keys((await build({ ...common, entryPoints: ['src/index.ts'], write: false, metafile: true, outdir: 'dist' })).metafile.inputs);
+// 1. Which modules the main entry holds, which it loads on first use (a dynamic import: each becomes a file of
+// dist/chunks/ that the main entry imports when it needs it), and which of its modules the other files import.
+const lazy = new Map(); // module path -> its file, relative to dist/
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+      const path = relative(root, found.path);
+      const file = `chunks/${path.replace(/^src\//, '').replace(/\.ts$/, '').replace(/\//g, '-')}`;
+      lazy.set(path, file);
+      return { path: `./${file}.js`, external: true };
+    });
+  },
+};
+const mainInputs = Object.keys((await build({ ...common, entryPoints: ['src/index.ts'], write: false, metafile: true, outdir: 'dist', plugins: [lazyChunks] })).metafile.inputs);
 const inMain = new Set(mainInputs);
+for (const [path, file] of lazy) others[file] = path;
 const probe = await build({ ...common, entryPoints: others, splitting: true, write: false, metafile: true, outdir: 'dist' });
 const shared = new Set(
   Object.entries(probe.metafile.inputs)
@@ -54,6 +73,7 @@ await build({
   stdin: { contents: [`export * from './src/index.ts';`, ...reexports].join('\n'), resolveDir: root, sourcefile: 'main-entry.ts', loader: 'ts' },
   outfile: 'dist/index.js',
   allowOverwrite: true,
+  plugins: [lazyChunks],
 });
 
 // 4. The other entries, each shared module replaced by the same names taken from dist/index.js.

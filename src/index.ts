@@ -74,9 +74,9 @@ export type { FoundValue, IsKubernetesOptions, KubernetesDetection, KubernetesEv
 export { KubernetesApiError, isKubernetesApiError } from './cluster/api-error.js';
 export type { KubernetesApiErrorCode, KubernetesApiErrorOptions } from './cluster/api-error.js';
 export type { ApiServerOptions } from './cluster/api-client.js';
-export { fetchPodMetadata } from './cluster/api-pod.js';
+export { fetchPodMetadata } from './cluster/api-server.js';
 export type { ApiPodMetadata, FetchPodMetadataOptions, OwnerReference } from './cluster/api-pod.js';
-export { watchPodFromApiServer } from './cluster/api-watch.js';
+export { watchPodFromApiServer } from './cluster/api-server.js';
 export type { ApiPodEvent, WatchPodFromApiServerOptions } from './cluster/api-watch.js';
 export { apiServerAccessManifest } from './cluster/access-manifest.js';
 export type { ApiServerAccessManifest, ApiServerAccessOptions, KubernetesObject } from './cluster/access-manifest.js';

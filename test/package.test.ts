@@ -256,6 +256,22 @@ describe('start-up', () => {
     expect(out.stdout).toBe('true INVALID_SPEC\n');
   });
 
+  it('loads the API-server client on first use, sharing the main entry\'s classes', () => {
+    const out = consumer.node(
+      'api-server.mjs',
+      `import { KubernetesApiError, fetchPodMetadata, watchPodFromApiServer } from 'kube-downward';
+       const where = { apiServerUrl: 'http://127.0.0.1:1', name: 'web-0', namespace: 'shop' };
+       await fetchPodMetadata(where).catch((error) => console.log(error instanceof KubernetesApiError, error.code));
+       const stop = new AbortController();
+       for await (const event of watchPodFromApiServer({ ...where, signal: stop.signal })) {
+         console.log(event.type, event.error instanceof KubernetesApiError, event.error.code);
+         stop.abort();
+       }`,
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('true CONNECTION\nproblem true CONNECTION\n');
+  });
+
   it('reads with `ulimit -n 64`, with the default spec and with a spec of your own', () => {
     const out = consumer.node(
       'ulimit.mjs',

@@ -234,30 +234,7 @@ export function podPath(target: PodTarget): string {
   return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.name)}`;
 }
 
-/**
- * GETs the own pod from the API server and returns it in the {@link PodMetadata} shape, plus what only the API has:
- * owner references, phase, and every container's requests and limits.
- *
- * @remarks
- * Opt-in: it costs one request to the API server and needs the RBAC rule `get` on `pods` in the pod's namespace
- * (`kube-downward manifest --api-server` prints it). With an `https://` API server it sends the service account's
- * token and trusts its CA; with `http://` (a `kubectl proxy` or ambassador sidecar) it sends no token.
- *
- * @param options - Where the API server is, which pod, and a signal to cancel.
- * @throws {@link KubernetesApiError} when the request fails (`FORBIDDEN` names the RBAC rule needed);
- * {@link DownwardApiError} with code `MISSING` when the pod's name or namespace cannot be found, or the service
- * account cannot be read.
- *
- * @example
- * ```ts
- * import { fetchPodMetadata } from 'kube-downward';
- *
- * // Aborted at once here, so nothing is sent; in a pod, leave signal out.
- * const pod = await fetchPodMetadata({ apiServerUrl: 'http://localhost:8001', signal: AbortSignal.abort() }).catch(() => undefined);
- * console.log(pod?.ownerReferences, pod?.phase, pod?.containers);
- * ```
- * @public
- */
+/** The implementation of `fetchPodMetadata` (api-server.ts), loaded on its first call. */
 export async function fetchPodMetadata(options: FetchPodMetadataOptions = {}): Promise<ApiPodMetadata> {
   options.signal?.throwIfAborted();
   const target = podTarget(options);

@@ -91,39 +91,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/**
- * Follows the own pod through the API server with a real watch, as an async iterable of {@link ApiPodEvent}s;
- * break out of the loop, or abort `signal`, to stop it and close its connection.
- *
- * @remarks
- * Lists the pod (`fieldSelector=metadata.name=<name>`), then watches from the list's resourceVersion with
- * `allowWatchBookmarks`, resuming from the last resourceVersion seen (events and bookmarks) whenever the server
- * ends the watch. After `410 Gone` (the status or an `ERROR` event with code 410) it lists again and continues
- * from the new list, at once unless the previous watch was refused too. Connection resets, timeouts, 5xx and half-open connections (no byte for `idleTimeoutMs`)
- * are reported as `problem` events and retried with exponential backoff and jitter; the stream never ends for
- * them. A 401 reads the token again and retries once; a 401 after that, a 403 (the error names the RBAC rule:
- * verbs get, list, watch on pods in the namespace) and a 404 end the iteration with a {@link KubernetesApiError}.
- *
- * Each watching pod holds one connection and one watch on the API server; the downwardAPI volume costs the API
- * server nothing. Prefer the volume unless you need what only the API has.
- *
- * This is separate from `watchPodMetadata`, which follows the Downward API volume.
- *
- * @param options - Where the API server is, which pod, backoff and timeouts, and the signal that stops it.
- *
- * @example
- * ```ts
- * import { watchPodFromApiServer } from 'kube-downward';
- *
- * const stop = new AbortController();
- * stop.abort(); // here: stop at once; in a pod, abort on shutdown
- * for await (const event of watchPodFromApiServer({ apiServerUrl: 'http://localhost:8001', name: 'web-0', namespace: 'shop', signal: stop.signal })) {
- *   if (event.type === 'pod') console.log(event.pod.phase, event.pod.labels);
- *   if (event.type === 'problem') console.warn(event.error.message, `retry in ${event.retryInMs} ms`);
- * }
- * ```
- * @public
- */
+/** The implementation of `watchPodFromApiServer` (api-server.ts), loaded on its first call. */
 export async function* watchPodFromApiServer(options: WatchPodFromApiServerOptions = {}): AsyncGenerator<ApiPodEvent, void, undefined> {
   const { signal } = options;
   // A function, so the compiler does not take the flag as fixed between awaits.
