@@ -8,7 +8,9 @@ import { parse } from 'yaml';
 import { downwardApiDetector } from '../src/integrations/opentelemetry/index.js';
 import { runtimeSizing } from '../src/integrations/runtime-sizing.js';
 import { downwardPodSpec, type DownwardPodSpec } from '../src/spec/manifest.js';
+import { specFor } from '../src/spec/integrations.js';
 import { defineSpec, type DownwardEnvVar } from '../src/spec/spec.js';
+import { failure } from './support.js';
 import { createDownwardVolume, downwardEnv, seedPod, type PodDescription } from '../src/testing/index.js';
 
 const cleanup: (() => void)[] = [];
@@ -70,6 +72,16 @@ describe('downwardPodSpec with integrations', () => {
     const { env } = kubeletView(manifest, web);
     const sizing = runtimeSizing({ env, spec, cgroupRoot: '/nonexistent' });
     expect([sizing.maxOldSpaceSizeMiB.value, sizing.uvThreadpoolSize.value]).toEqual([336, 6]);
+  });
+
+  it('rejects a spec whose own entry takes a name or path an integration needs for another value', () => {
+    const ownLimit = { name: 'CONTAINER_MEMORY_LIMIT_BYTES', valueFrom: { resourceFieldRef: { resource: 'requests.memory' } } };
+    const byName = failure(() => specFor(['runtime-sizing'], defineSpec({ env: [ownLimit] })));
+    expect(byName.code).toBe('INVALID_SPEC');
+    expect(byName.problems.map((p) => [p.value, p.rule])).toEqual([['CONTAINER_MEMORY_LIMIT_BYTES', 'unique among the env vars']]);
+    const item = { path: 'containerMemoryLimitBytes', resourceFieldRef: { resource: 'requests.memory', containerName: 'main' } };
+    const byPath = failure(() => specFor(['runtime-sizing'], defineSpec({ env: [], volume: { mountPath: '/etc/downward', items: [item] } })));
+    expect(byPath.problems.map((p) => [p.value, p.rule])).toEqual([['containerMemoryLimitBytes', 'unique among the items']]);
   });
 
   it('rejects an integration it does not know', () => {

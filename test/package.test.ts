@@ -272,6 +272,18 @@ describe('start-up', () => {
     expect(out.stdout).toBe('true CONNECTION\nproblem true CONNECTION\n');
   });
 
+  it('sizes the runtime without loading zod: the integrations build their specs from validated parts', () => {
+    const out = consumer.node(
+      'sizing.mjs',
+      `import { createRequire } from 'node:module';
+       import { runtimeSizing } from 'kube-downward';
+       const sizing = runtimeSizing({ env: { CONTAINER_MEMORY_LIMIT_KIBIBYTES: '262144' }, cgroupRoot: '/nonexistent' });
+       console.log(sizing.maxOldSpaceSizeMiB.source, Object.keys(createRequire(import.meta.url).cache).length);`,
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('downward-api 0\n');
+  });
+
   it('reads with `ulimit -n 64`, with the default spec and with a spec of your own', () => {
     const out = consumer.node(
       'ulimit.mjs',

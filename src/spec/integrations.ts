@@ -3,7 +3,7 @@
 // what they read.
 
 import { VOLUME_FIELD_PATHS } from '../format/field-path.js';
-import { defaultSpec, defineSpec, type DownwardApiSpec, type DownwardEnvVar, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
+import { defaultSpec, defineSpec, deriveSpec, type DownwardApiSpec, type DownwardEnvVar, type DownwardValueSource, type DownwardVolumeItem } from './spec.js';
 
 /**
  * A kube-downward integration that needs entries of its own in the pod spec: `opentelemetry` (the resource detector
@@ -136,7 +136,7 @@ export function withIntegrations(spec: DownwardApiSpec, integrations: readonly D
       }
     }
   }
-  return defineSpec(spec.volume === undefined ? { env } : { env, volume: { ...spec.volume, items } });
+  return deriveSpec(spec.volume === undefined ? { env } : { env, volume: { ...spec.volume, items } });
 }
 
 /**
@@ -146,7 +146,7 @@ export function withIntegrations(spec: DownwardApiSpec, integrations: readonly D
 export function subSpec(spec: DownwardApiSpec, keep: (source: DownwardValueSource) => boolean): DownwardApiSpec {
   const env = spec.env.filter((entry) => keep(entry.valueFrom)).map((entry) => ({ ...entry, optional: true }));
   const items = (spec.volume?.items ?? []).filter((item) => keep(item));
-  return defineSpec(spec.volume === undefined || items.length === 0 ? { env } : { env, volume: { ...spec.volume, items } });
+  return deriveSpec(spec.volume === undefined || items.length === 0 ? { env } : { env, volume: { ...spec.volume, items } });
 }
 
 /** The one container the spec's `resourceFieldRef` entries name, or undefined when they name none or several. */
