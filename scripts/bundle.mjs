@@ -7,8 +7,8 @@
 // - The other entries (rxjs, testing, opentelemetry) hold only their own code, with what they share in
 //   dist/chunks/. What they use of the main entry's code they import from dist/index.js itself, so an app that
 //   imports several entries has one copy of every class, registry and default: for that, dist/index.js also
-//   exports, under names starting with `__internal$`, the internals the other entries use. They are in no declaration file
-//   and no API report, and are no part of the API.
+//   exports the internals the other files use, under names starting with `__internal$`. They are in no
+//   declaration file and no API report, and are no part of the API.
 // - The optional packages (rxjs, zod, chokidar, yaml, OpenTelemetry) stay outside, loaded where and when needed.
 // - The command line runs in a process of its own and is bundled whole.
 //
