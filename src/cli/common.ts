@@ -1,7 +1,6 @@
 // What the commands share: exit codes, argument parsing, the source flags and how a snapshot is printed.
 
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { nodeFs } from '../builtins.js';
 import { errorCode, isDownwardApiError, isNotInKubernetesError } from '../errors.js';
 import type { PodMetadata, PodMetadataSource } from '../sources/pod-metadata.js';
 import type { ReadPodMetadataOptions } from '../sources/read.js';
@@ -33,6 +32,7 @@ export function parse(
 ): Values | undefined {
   let values: Values;
   try {
+    const { parseArgs } = process.getBuiltinModule('node:util');
     ({ values } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(`${command.name}: ${error instanceof Error ? error.message : String(error)}\n\n${command.help}`);
@@ -62,7 +62,7 @@ export const SOURCE_FLAGS = {
 
 export function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return nodeFs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { runtimeSizing } from '../integrations/runtime-sizing.js';
 import { EXIT, UsageError, loadSpec, parse, type Command } from './common.js';
 
@@ -72,7 +70,7 @@ async function run(args: string[]): Promise<number> {
   const threads = sizing.uvThreadpoolSize.value;
   if (threads !== undefined) env['UV_THREADPOOL_SIZE'] = String(threads);
 
-  const child = spawn(file, rest, { stdio: 'inherit', env });
+  const child = process.getBuiltinModule('node:child_process').spawn(file, rest, { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -93,7 +91,7 @@ async function run(args: string[]): Promise<number> {
     // the kernel ignores it; then the shell's convention, 128 + the signal's number, says it.
     // SIGUSR1 is the exception: Node would open its inspector instead.
     if (ended.signal !== 'SIGUSR1') process.kill(process.pid, ended.signal);
-    return 128 + (constants.signals[ended.signal] ?? 0);
+    return 128 + (process.getBuiltinModule('node:os').constants.signals[ended.signal] ?? 0);
   }
   return ended.code ?? EXIT.ok;
 }

@@ -2,7 +2,7 @@
 // are tested against the real sequence: a new timestamped directory per generation, published by renaming a
 // `..data_tmp` symlink over `..data`.
 
-import { dirname, join } from 'node:path';
+import { dirname, join } from '../builtins.js';
 import { errorCode } from '../errors.js';
 import { asText } from '../format/utf8.js';
 import type { Payload } from './kubelet-files.js';

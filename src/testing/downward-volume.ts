@@ -1,10 +1,7 @@
 // A downwardAPI volume for tests: the kubelet's files for a described pod, written by the kubelet's atomic writer
 // into a real directory (for watching tests) or an in-memory file system (for reading tests).
 
-import { randomInt } from 'node:crypto';
-import * as nodeFs from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, nodeFs, tmpdir } from '../builtins.js';
 import { defaultSpec, defineSpec, type DownwardVolumeItem } from '../spec/spec.js';
 import { printableTable, type UnicodeVersion } from '../format/unicode.js';
 import { errorCode } from '../errors.js';
@@ -269,7 +266,7 @@ class AtomicDownwardVolume implements DownwardVolume {
  */
 export function createDownwardVolume(options: CreateDownwardVolumeOptions = {}): DownwardVolume {
   const clock = callable('clock', options.clock, () => new Date());
-  const random = callable('random', options.random, () => randomInt(2 ** 32));
+  const random = callable('random', options.random, () => process.getBuiltinModule('node:crypto').randomInt(2 ** 32));
   const description = podDescription(options.pod ?? {});
   const pod = resolvePod(description);
   const items = volumeItems(options.items);

@@ -1,7 +1,7 @@
 // The files of a downwardAPI volume, as the kubelet's CollectData (pkg/volume/downwardapi) builds them from its copy
 // of the pod before handing them to the atomic writer.
 
-import { posix } from 'node:path';
+import { posix } from '../builtins.js';
 import type { UnicodeVersion } from '../format/unicode.js';
 import type { DownwardVolumeItem } from '../spec/spec.js';
 import type { ResolvedPod } from './pod-description.js';
