@@ -29,6 +29,12 @@ const others = {
 /** Stands for dist/index.js in the other entries' imports until each output file's relative path is known. */
 const MAIN = 'kube-downward:main-entry';
 
+/** The path, relative to the root, of the module an import in a plugin's `onResolve` names. */
+async function resolved(b, args) {
+  const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+  return relative(root, found.path);
+}
+
 // 1. Which modules the main entry holds, which it loads on first use (a dynamic import: each becomes a file of
 // dist/chunks/ that the main entry imports when it needs it), and which of its modules the other files import.
 const lazy = new Map(); // module path -> its file, relative to dist/
@@ -37,8 +43,7 @@ const lazyChunks = {
   setup(b) {
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
-      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-      const path = relative(root, found.path);
+      const path = await resolved(b, args);
       const file = `chunks/${path.replace(/^src\//, '').replace(/\.ts$/, '').replace(/\//g, '-')}`;
       lazy.set(path, file);
       return { path: `./${file}.js`, external: true };
@@ -82,8 +87,7 @@ const fromMain = {
   setup(b) {
     b.onResolve({ filter: /^\./ }, async (args) => {
       if (args.pluginData === 'resolving') return undefined;
-      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-      const path = relative(root, found.path);
+      const path = await resolved(b, args);
       return internalName.has(path) ? { path, namespace: 'main-entry' } : undefined;
     });
     b.onResolve({ filter: new RegExp(`^${MAIN}$`) }, () => ({ path: MAIN, external: true }));

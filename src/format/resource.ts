@@ -106,6 +106,10 @@ function isCpu(resource: ResourceName): resource is CpuResourceName {
   return resource === 'requests.cpu' || resource === 'limits.cpu';
 }
 
+function unitsOf(resource: ResourceName): ReadonlyMap<string, bigint> {
+  return isCpu(resource) ? CPU_UNITS : BYTE_UNITS;
+}
+
 function checkResourceName(resource: string): void {
   if (!isResourceName(resource)) {
     throw new TypeError(
@@ -146,15 +150,15 @@ function toQuantity(input: string | Quantity | undefined, name: string): Quantit
  */
 export function canonicalDivisor(resource: ResourceName, divisor: string | Quantity | undefined): string {
   checkResourceName(resource);
-  const allowed = [...(isCpu(resource) ? CPU_UNITS : BYTE_UNITS).keys()];
+  const units = unitsOf(resource);
   // A divisor written canonically is its own canonical form.
-  if (typeof divisor === 'string' && allowed.includes(divisor)) return divisor;
+  if (typeof divisor === 'string' && units.has(divisor)) return divisor;
   const quantity = toQuantity(divisor, 'divisor');
   if (quantity === undefined || quantity.isZero()) return '1';
   const text = quantity.toString();
-  if (allowed.includes(text)) return text;
+  if (units.has(text)) return text;
   const written = typeof divisor === 'string' ? divisor : text;
-  const rule = `one of ${allowed.join(', ')} (the divisors the API server allows for ${resource})`;
+  const rule = `one of ${[...units.keys()].join(', ')} (the divisors the API server allows for ${resource})`;
   throw new DownwardApiError({
     code: 'INVALID_DIVISOR',
     summary: `the API server rejects divisor ${JSON.stringify(written)} for ${resource}`,
@@ -403,7 +407,7 @@ export function parseResourceValue<R extends ResourceName>(
     });
   }
   // canonicalDivisor returned one of the keys.
-  const unit = (isCpu(resource) ? CPU_UNITS : BYTE_UNITS).get(divisor) as bigint;
+  const unit = unitsOf(resource).get(divisor) as bigint;
   const n = BigInt(value);
   const interval = Object.freeze({ above: (n - 1n) * unit, atMost: n * unit });
   const result: ResourceValue = isCpu(resource)

@@ -325,9 +325,23 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
 
   for (const reading of readings) {
     const { target, source } = reading;
-    // Joined only for a value read whole: joining a large labels or annotations file is what its pieces avoid.
-    const raw = target.kind === 'map' ? '' : wholeText(reading.raw);
     const from = reading.fallback === true ? { source, fallback: true as const } : { source };
+    if (target.kind === 'map') {
+      // Parsed in the pieces it was read in: joining a large labels or annotations file is what they avoid.
+      try {
+        const path = source.kind === 'file' ? source.path : describeSource(source);
+        for (const [key, value] of Object.entries(parseDownwardMapLines(piecesOf(reading.raw), { keys: target.field, path }))) {
+          const rule = target.field === 'labels' ? checkLabelValue(value) : undefined;
+          if (rule === undefined) maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
+          else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, wholeText(reading.raw), key), value, rule, hintFor(source, 'metadata.labels')));
+        }
+      } catch (error) {
+        if (!isDownwardApiError(error)) throw error;
+        problems.push(...error.problems);
+      }
+      continue;
+    }
+    const raw = wholeText(reading.raw);
     switch (target.kind) {
       case 'scalar': {
         const rule = SCALAR_RULES[target.field];
@@ -342,19 +356,6 @@ export function assemblePodMetadata(readings: readonly Reading[], found: readonl
         else problems.push(problem('INVALID_LABEL_VALUE', source, raw, rule, hintFor(source, `metadata.labels['${target.key}']`)));
         break;
       }
-      case 'map':
-        try {
-          const path = source.kind === 'file' ? source.path : describeSource(source);
-          for (const [key, value] of Object.entries(parseDownwardMapLines(piecesOf(reading.raw), { keys: target.field, path }))) {
-            const rule = target.field === 'labels' ? checkLabelValue(value) : undefined;
-            if (rule === undefined) maps[target.field].put(key, { value, ...from }, `${target.field}['${key}']`);
-            else problems.push(problem('INVALID_LABEL_VALUE', lineOf(source, wholeText(reading.raw), key), value, rule, hintFor(source, 'metadata.labels')));
-          }
-        } catch (error) {
-          if (!isDownwardApiError(error)) throw error;
-          problems.push(...error.problems);
-        }
-        break;
       case 'resource':
         try {
           const { resource, divisor } = target;

@@ -377,7 +377,7 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
     const swap = outcomes.find((outcome) => 'swap' in outcome);
     if (swap !== undefined && 'swap' in swap) return { swap: swap.swap };
     const sourceOf = (item: DownwardVolumeItem): DownwardApiSource => ({ kind: 'file', path: join(dir, item.path) });
-    const texts = (yield {
+    const contents = (yield {
       op: 'parallel',
       tasks: outcomes.map((outcome, i) => ('file' in outcome ? readOpened(outcome.file, sourceOf(items[i] as DownwardVolumeItem), maxFileBytes) : none())),
     }) as (Uint8Array | DownwardApiProblem | undefined)[];
@@ -387,10 +387,10 @@ function* readOnce(dir: string, items: readonly DownwardVolumeItem[], maxFileByt
     const report = (p: DownwardApiProblem): void => void problems.set(JSON.stringify(p), p);
     items.forEach((item, i) => {
       const outcome = outcomes[i];
-      const text = texts[i];
+      const content = contents[i];
       if (outcome !== undefined && 'problem' in outcome) report(outcome.problem);
-      else if (text instanceof Uint8Array) readings.push(readingOf(item, text, sourceOf(item)));
-      else if (text !== undefined) report(text);
+      else if (content instanceof Uint8Array) readings.push(readingOf(item, content, sourceOf(item)));
+      else if (content !== undefined) report(content);
     });
     return { done: { present: true, generation, readings, problems: [...problems.values()] } };
   } finally {
